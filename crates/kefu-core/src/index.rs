@@ -1,0 +1,516 @@
+//! The searchable index: building term postings from documents, and ranking documents for a query.
+//!
+//! Terms live in an `fst::Map` from term to the byte offset of its postings list. A postings list
+//! is `df` followed by one entry per document: the document number as a delta from the previous
+//! one, a bit mask of the fields the term occurs in, then the term frequency in each of those
+//! fields — all LEB128 varints except the mask byte.
+//!
+//! Ranking is BM25F: term frequencies are weighted per field and length-normalised per field,
+//! then saturated once per term. A document's score is the sum over query terms of the best
+//! contribution of any index term matching that query term (the term itself, or longer terms it is
+//! a prefix of while the customer is typing), times the share of query terms it matched squared,
+//! so a document that answers the whole question outranks one that repeats a single word.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use fst::{IntoStreamer, Streamer, automaton::Automaton};
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::{self, BundleError, BundleMeta};
+use crate::kb::{DocEntry, Document};
+use crate::text::{parse_query, tokenize};
+use crate::varint;
+
+/// The fields a term can occur in, in postings-mask bit order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Title = 0,
+    /// The "similar questions" customers ask.
+    Questions = 1,
+    /// Tags and category.
+    Keywords = 2,
+    Body = 3,
+}
+
+pub(crate) const NUM_FIELDS: usize = 4;
+const FIELDS: [Field; NUM_FIELDS] = [Field::Title, Field::Questions, Field::Keywords, Field::Body];
+
+/// How much one occurrence in a field counts relative to the body. Range: any positive number;
+/// 1.0 is "as much as body text". The title and the similar questions are what a customer's words
+/// look like, so they count most; tags are editor-chosen but terse.
+pub const FIELD_WEIGHTS: [f32; NUM_FIELDS] = [3.0, 2.5, 2.0, 1.0];
+
+/// BM25 length normalisation per field, 0.0 (none) to 1.0 (full). Keywords are short lists where
+/// length says little, so they are barely normalised.
+pub const FIELD_B: [f32; NUM_FIELDS] = [0.5, 0.5, 0.2, 0.75];
+
+/// BM25 term-frequency saturation, usually 0.5 to 2.0: how quickly extra occurrences stop helping.
+pub const K1: f32 = 1.2;
+
+/// Weight of a match on a longer term the customer is still typing, before scaling by how much of
+/// it was typed. Range 0.0–1.0; below 1.0 so a finished word outranks a completion.
+pub const PREFIX_WEIGHT: f32 = 0.8;
+
+/// At most this many index terms stand in for one prefix, so a one-letter prefix stays fast.
+pub const MAX_PREFIX_EXPANSIONS: usize = 64;
+
+/// Characters of context kept in a snippet around the first match.
+const SNIPPET_CHARS: usize = 90;
+
+/// Options of one search.
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    /// The customer's locale (`zh-CN`, `en`, `zh-Hant-TW`…); resolved with [`Index::resolve_locale`].
+    /// `None` searches the KB's default locale.
+    pub locale: Option<String>,
+    /// The most hits returned.
+    pub limit: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions { locale: None, limit: 10 }
+    }
+}
+
+/// One search result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Hit {
+    /// The document number, for [`Index::entry`] and [`Index::document`].
+    pub doc: u32,
+    pub score: f32,
+    pub snippet: Snippet,
+}
+
+/// A short excerpt showing why a document matched.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snippet {
+    pub text: String,
+    /// Byte ranges of `text` to highlight, sorted and non-overlapping. The widget renders them as
+    /// `<mark>` elements with text content: a snippet is text, never markup.
+    pub highlights: Vec<(u32, u32)>,
+}
+
+/// Per-document statistics kept in the bundle's directory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DocRecord {
+    pub entry: DocEntry,
+    /// Number of tokens in each field, for length normalisation.
+    pub field_lens: [u32; NUM_FIELDS],
+    /// Byte range of the encoded document in the store section.
+    pub store_start: u32,
+    pub store_end: u32,
+}
+
+/// The texts of each field of a document, in [`FIELDS`] order.
+pub(crate) fn field_texts(doc: &Document) -> [String; NUM_FIELDS] {
+    let mut keywords = doc.tags.join("\n");
+    keywords.push('\n');
+    keywords.push_str(&doc.category);
+    [doc.title.clone(), doc.similar.join("\n"), keywords, doc.body_text()]
+}
+
+/// Term → document number → frequency per field, ordered so the output bytes are deterministic.
+pub(crate) type TermTable = BTreeMap<String, BTreeMap<u32, [u32; NUM_FIELDS]>>;
+
+/// Tokenizes every field of every document into the term table, returning each field's length.
+pub(crate) fn collect_terms(docs: &[Document], table: &mut TermTable) -> Vec<[u32; NUM_FIELDS]> {
+    let mut lengths = Vec::with_capacity(docs.len());
+    for (doc_number, doc) in docs.iter().enumerate() {
+        let doc_number = doc_number as u32;
+        let mut field_lens = [0u32; NUM_FIELDS];
+        for (field, text) in FIELDS.iter().zip(field_texts(doc)) {
+            for token in tokenize(&text) {
+                field_lens[*field as usize] += 1;
+                table.entry(token.term).or_default().entry(doc_number).or_default()[*field as usize] += 1;
+            }
+        }
+        lengths.push(field_lens);
+    }
+    lengths
+}
+
+/// Encodes the term table as (fst map bytes, postings bytes).
+pub(crate) fn encode_terms(table: &TermTable) -> (Vec<u8>, Vec<u8>) {
+    let mut postings = Vec::new();
+    let mut builder = fst::MapBuilder::memory();
+    for (term, docs) in table {
+        // Keys arrive sorted and unique from the BTreeMap, which is all `insert` can reject.
+        if builder.insert(term, postings.len() as u64).is_err() {
+            continue;
+        }
+        varint::write(&mut postings, docs.len() as u64);
+        let mut previous = 0u32;
+        for (&doc_number, freqs) in docs {
+            varint::write(&mut postings, u64::from(doc_number - previous));
+            previous = doc_number;
+            let mask = freqs
+                .iter()
+                .enumerate()
+                .filter(|(_, tf)| **tf > 0)
+                .fold(0u8, |mask, (field, _)| mask | (1 << field));
+            postings.push(mask);
+            for tf in freqs.iter().filter(|tf| **tf > 0) {
+                varint::write(&mut postings, u64::from(*tf));
+            }
+        }
+    }
+    (builder.into_inner().unwrap_or_default(), postings)
+}
+
+/// A decoded bundle, ready to search. Built with [`Index::from_bytes`].
+pub struct Index {
+    meta: BundleMeta,
+    docs: Vec<DocRecord>,
+    store: Vec<u8>,
+    terms: fst::Map<Vec<u8>>,
+    postings: Vec<u8>,
+    avg_field_lens: [f32; NUM_FIELDS],
+    /// For each locale of the KB, which documents a customer in that locale sees: its own, plus
+    /// default-locale documents that have no translation in it.
+    locale_views: Vec<(String, Vec<bool>)>,
+    checksum: u32,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("docs", &self.docs.len())
+            .field("terms", &self.terms.len())
+            .field("version", &self.version())
+            .finish()
+    }
+}
+
+impl Index {
+    /// Decodes and verifies a bundle. Never panics, whatever the bytes.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Index, BundleError> {
+        let parts = bundle::decode(bytes)?;
+        let corrupt_terms = |error: fst::Error| BundleError::Corrupt { section: "terms", reason: error.to_string() };
+        let terms = fst::Map::new(parts.terms).map_err(corrupt_terms)?;
+        // fst trusts its bytes when walking them and panics on a damaged automaton, so check its
+        // own checksum too. Our CRC already covers accidents; this also covers a bundle whose
+        // outer checksum was recomputed after tampering. A deliberately forged automaton with a
+        // recomputed inner checksum is out of scope: whoever can forge the bundle controls the
+        // help content anyway.
+        terms.as_fst().verify().map_err(corrupt_terms)?;
+        let mut totals = [0f64; NUM_FIELDS];
+        for record in &parts.docs {
+            if record.store_start > record.store_end || record.store_end as usize > parts.store.len() {
+                return Err(BundleError::Corrupt {
+                    section: "documents",
+                    reason: format!("document '{}' points outside the store", record.entry.id),
+                });
+            }
+            for (total, len) in totals.iter_mut().zip(record.field_lens) {
+                *total += f64::from(len);
+            }
+        }
+        let count = parts.docs.len().max(1) as f64;
+        let avg_field_lens = totals.map(|total| ((total / count) as f32).max(1.0));
+        let mut index = Index {
+            locale_views: Vec::new(),
+            meta: parts.meta,
+            docs: parts.docs,
+            store: parts.store,
+            terms,
+            postings: parts.postings,
+            avg_field_lens,
+            checksum: parts.checksum,
+        };
+        index.locale_views = index.build_locale_views();
+        Ok(index)
+    }
+
+    fn build_locale_views(&self) -> Vec<(String, Vec<bool>)> {
+        let mut locales: BTreeSet<&str> = self.docs.iter().map(|d| d.entry.locale.as_str()).collect();
+        locales.insert(&self.meta.default_locale);
+        locales
+            .into_iter()
+            .map(|locale| {
+                let own: BTreeSet<&str> = self
+                    .docs
+                    .iter()
+                    .filter(|d| d.entry.locale == locale)
+                    .map(|d| d.entry.id.as_str())
+                    .collect();
+                let visible = self
+                    .docs
+                    .iter()
+                    .map(|d| {
+                        d.entry.locale == locale
+                            || (d.entry.locale == self.meta.default_locale && !own.contains(d.entry.id.as_str()))
+                    })
+                    .collect();
+                (locale.to_owned(), visible)
+            })
+            .collect()
+    }
+
+    /// The bundle's settings.
+    pub fn meta(&self) -> &BundleMeta {
+        &self.meta
+    }
+
+    /// A short identifier of this exact bundle (its checksum), sent with tickets.
+    pub fn version(&self) -> String {
+        format!("{:08x}", self.checksum)
+    }
+
+    /// Number of documents in all locales.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether the bundle holds no documents.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// The directory entry of document `doc`. Panics only if `doc` did not come from this index.
+    pub fn entry(&self, doc: u32) -> &DocEntry {
+        &self.docs[doc as usize].entry
+    }
+
+    /// Decodes one document from the store without touching the others.
+    pub fn document(&self, doc: u32) -> Result<Document, BundleError> {
+        let record = self.docs.get(doc as usize).ok_or(BundleError::Corrupt {
+            section: "documents",
+            reason: format!("no document number {doc}"),
+        })?;
+        let bytes = &self.store[record.store_start as usize..record.store_end as usize];
+        postcard::from_bytes(bytes).map_err(|error| BundleError::Corrupt {
+            section: "store",
+            reason: format!("document '{}': {error}", record.entry.id),
+        })
+    }
+
+    /// The KB locale that best serves `requested`: the same tag, else the same language, else the
+    /// default locale. Comparison ignores case and `_`/`-`.
+    pub fn resolve_locale(&self, requested: &str) -> &str {
+        let wanted = requested.replace('_', "-").to_ascii_lowercase();
+        let language = wanted.split('-').next().unwrap_or_default();
+        let locales = || self.locale_views.iter().map(|(locale, _)| locale.as_str());
+        locales()
+            .find(|locale| locale.to_ascii_lowercase() == wanted)
+            .or_else(|| {
+                locales().find(|locale| locale.to_ascii_lowercase().split('-').next() == Some(language))
+            })
+            .unwrap_or(&self.meta.default_locale)
+    }
+
+    /// The document with `id` that a customer in `locale` should read: its translation, else the
+    /// default-locale version.
+    pub fn find(&self, id: &str, locale: &str) -> Option<u32> {
+        let locale = self.resolve_locale(locale).to_owned();
+        let position = |wanted: &str| {
+            self.docs
+                .iter()
+                .position(|d| d.entry.id == id && d.entry.locale == wanted)
+                .map(|p| p as u32)
+        };
+        position(&locale).or_else(|| position(&self.meta.default_locale))
+    }
+
+    fn visible(&self, locale: Option<&str>) -> Option<&[bool]> {
+        let locale = self.resolve_locale(locale.unwrap_or(&self.meta.default_locale));
+        self.locale_views
+            .iter()
+            .find(|(candidate, _)| candidate == locale)
+            .map(|(_, visible)| visible.as_slice())
+    }
+
+    /// Ranks the documents a customer in `options.locale` sees against `query`, best first.
+    /// Never fails: a query with nothing searchable in it returns no hits.
+    pub fn search(&self, query: &str, options: &SearchOptions) -> Vec<Hit> {
+        let query_terms = parse_query(query);
+        if query_terms.is_empty() || options.limit == 0 {
+            return Vec::new();
+        }
+        let visible = self.visible(options.locale.as_deref());
+        let n_docs = self.docs.len() as f32;
+        // Document number → best contribution per query term, and the index terms that matched.
+        let mut scores: HashMap<u32, Vec<f32>> = HashMap::new();
+        let mut matched_terms: HashMap<u32, BTreeSet<String>> = HashMap::new();
+
+        for (query_idx, query_term) in query_terms.iter().enumerate() {
+            for (term, offset, weight) in self.expand(&query_term.term, query_term.prefix) {
+                let Some(postings) = self.read_postings(offset) else { continue };
+                let idf = {
+                    let df = postings.len() as f32;
+                    (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln()
+                };
+                for (doc, freqs) in postings {
+                    if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
+                        continue;
+                    }
+                    let Some(record) = self.docs.get(doc as usize) else { continue };
+                    let weighted_tf: f32 = (0..NUM_FIELDS)
+                        .map(|field| {
+                            let norm = 1.0 - FIELD_B[field]
+                                + FIELD_B[field] * record.field_lens[field] as f32 / self.avg_field_lens[field];
+                            FIELD_WEIGHTS[field] * freqs[field] as f32 / norm
+                        })
+                        .sum();
+                    let contribution = weight * idf * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
+                    let slots = scores.entry(doc).or_insert_with(|| vec![0.0; query_terms.len()]);
+                    if contribution > slots[query_idx] {
+                        slots[query_idx] = contribution;
+                    }
+                    matched_terms.entry(doc).or_default().insert(term.clone());
+                }
+            }
+        }
+
+        let n_query_terms = query_terms.len() as f32;
+        let mut ranked: Vec<(u32, f32)> = scores
+            .into_iter()
+            .map(|(doc, slots)| {
+                let matched = slots.iter().filter(|s| **s > 0.0).count() as f32;
+                let coverage = matched / n_query_terms;
+                (doc, slots.iter().sum::<f32>() * coverage * coverage)
+            })
+            .collect();
+        // Deterministic: higher score first, then lower document number.
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(options.limit);
+        ranked
+            .into_iter()
+            .map(|(doc, score)| {
+                let terms = matched_terms.remove(&doc).unwrap_or_default();
+                Hit { doc, score, snippet: self.snippet(doc, &terms) }
+            })
+            .collect()
+    }
+
+    /// Index terms standing for a query term, with their weight: the term itself, and while the
+    /// customer is typing, up to [`MAX_PREFIX_EXPANSIONS`] longer terms that start with it.
+    fn expand(&self, term: &str, prefix: bool) -> Vec<(String, u64, f32)> {
+        let mut out = Vec::new();
+        if let Some(offset) = self.terms.get(term) {
+            out.push((term.to_owned(), offset, 1.0));
+        }
+        if prefix {
+            let typed = term.chars().count() as f32;
+            let automaton = fst::automaton::Str::new(term).starts_with();
+            let mut stream = self.terms.search(automaton).into_stream();
+            while let Some((key, offset)) = stream.next() {
+                if out.len() > MAX_PREFIX_EXPANSIONS {
+                    break;
+                }
+                let Ok(key) = std::str::from_utf8(key) else { continue };
+                if key == term {
+                    continue;
+                }
+                let full = key.chars().count() as f32;
+                out.push((key.to_owned(), offset, PREFIX_WEIGHT * (typed / full).sqrt()));
+            }
+        }
+        out
+    }
+
+    /// Decodes the postings list at `offset`; `None` if it is corrupt.
+    fn read_postings(&self, offset: u64) -> Option<Vec<(u32, [u32; NUM_FIELDS])>> {
+        let mut pos = usize::try_from(offset).ok()?;
+        let df = varint::read(&self.postings, &mut pos)?;
+        // Every entry takes at least two bytes, which bounds a corrupt count before allocating.
+        if df > (self.postings.len() as u64) / 2 + 1 {
+            return None;
+        }
+        let mut out = Vec::with_capacity(df as usize);
+        let mut doc = 0u64;
+        for _ in 0..df {
+            doc += varint::read(&self.postings, &mut pos)?;
+            let mask = *self.postings.get(pos)?;
+            pos += 1;
+            let mut freqs = [0u32; NUM_FIELDS];
+            for (field, freq) in freqs.iter_mut().enumerate() {
+                if mask & (1 << field) != 0 {
+                    *freq = u32::try_from(varint::read(&self.postings, &mut pos)?).ok()?;
+                }
+            }
+            out.push((u32::try_from(doc).ok()?, freqs));
+        }
+        Some(out)
+    }
+
+    /// A window of the body around the first matched term, else the first similar question that
+    /// matched, else the start of the body.
+    fn snippet(&self, doc: u32, terms: &BTreeSet<String>) -> Snippet {
+        let Ok(document) = self.document(doc) else {
+            return Snippet { text: String::new(), highlights: Vec::new() };
+        };
+        let body = join_lines(&document.body_text());
+        let matches = |text: &str| -> Vec<(usize, usize)> {
+            tokenize(text)
+                .into_iter()
+                .filter(|token| terms.contains(&token.term))
+                .map(|token| (token.start, token.end))
+                .collect()
+        };
+        let body_matches = matches(&body);
+        if body_matches.is_empty()
+            && let Some(question) = document.similar.iter().find(|q| !matches(q).is_empty())
+        {
+            return make_snippet(question, 0, &matches(question));
+        }
+        let first = body_matches.first().map_or(0, |m| m.0);
+        make_snippet(&body, first, &body_matches)
+    }
+}
+
+/// Joins the lines of a body into one line of running text: with a space after Latin text, with
+/// nothing after CJK text (which does not put spaces between sentences).
+fn join_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
+        let glue = out.chars().last().is_some_and(|c| !is_cjk_or_cjk_punctuation(c));
+        if glue {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+fn is_cjk_or_cjk_punctuation(c: char) -> bool {
+    crate::text::is_cjk(c) || matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}')
+}
+
+/// Cuts about [`SNIPPET_CHARS`] characters of `text` starting a little before byte `anchor` (the
+/// whole text when it is that short), with ellipses where it was cut, and moves the match ranges
+/// into the cut text. Matches outside the window are dropped; overlapping ones (a CJK bigram and
+/// its unigrams) are merged.
+fn make_snippet(text: &str, anchor: usize, matches: &[(usize, usize)]) -> Snippet {
+    let offsets: Vec<usize> = text.char_indices().map(|(offset, _)| offset).collect();
+    let n_chars = offsets.len();
+    let byte_at = |char_idx: usize| offsets.get(char_idx).copied().unwrap_or(text.len());
+    let (mut first, mut last) = (0, n_chars);
+    if n_chars > SNIPPET_CHARS {
+        let anchor_char = offsets.partition_point(|&offset| offset < anchor);
+        last = (anchor_char.saturating_sub(SNIPPET_CHARS / 6) + SNIPPET_CHARS).min(n_chars);
+        first = last - SNIPPET_CHARS;
+    }
+    let is_space = |char_idx: usize| text[byte_at(char_idx)..].starts_with(char::is_whitespace);
+    while first < last && is_space(first) {
+        first += 1;
+    }
+    while last > first && is_space(last - 1) {
+        last -= 1;
+    }
+    let (start, end) = (byte_at(first), byte_at(last));
+    let prefix = if text[..start].trim().is_empty() { "" } else { "…" };
+    let suffix = if text[end..].trim().is_empty() { "" } else { "…" };
+    let mut highlights: Vec<(u32, u32)> = Vec::new();
+    for &(match_start, match_end) in matches {
+        if match_start < start || match_end > end {
+            continue;
+        }
+        let (s, e) = ((match_start - start + prefix.len()) as u32, (match_end - start + prefix.len()) as u32);
+        match highlights.last_mut() {
+            Some(previous) if s <= previous.1 => previous.1 = previous.1.max(e),
+            _ => highlights.push((s, e)),
+        }
+    }
+    Snippet { text: format!("{prefix}{}{suffix}", &text[start..end]), highlights }
+}

@@ -1,0 +1,252 @@
+//! Text normalisation and tokenizing, shared by the index builder and the query parser.
+//!
+//! **Invariant:** documents and queries go through exactly the same [`tokenize`], so whatever a
+//! customer types is folded the way the KB was folded. (Pagefind segments Chinese only when
+//! indexing; Kefu must not.)
+//!
+//! The rules, in order:
+//! 1. Each character is folded: full-width ASCII becomes half-width (`ｉＰｈｏｎｅ` → `iphone`), the
+//!    ideographic space becomes a space, letters are lowercased.
+//! 2. Runs of letters and runs of digits become word tokens (`iPhone15` → `iphone`, `15`).
+//! 3. Runs of CJK characters (Han, kana, Hangul) have no spaces to split on, so each character is
+//!    a unigram token and each adjacent pair a bigram token (`退货地址` → 退, 货, 地, 址, 退货,
+//!    货地, 地址). Any substring of two or more characters of a query then finds the document.
+//! 4. Everything else separates tokens.
+
+/// What a token is made of; decides how the query side uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A run of letters (any script without CJK ideographs), folded to lowercase.
+    Word,
+    /// A run of decimal digits.
+    Number,
+    /// One CJK character.
+    CjkUnigram,
+    /// Two adjacent CJK characters.
+    CjkBigram,
+}
+
+/// A term with the byte range it came from in the original text (for highlighting).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub term: String,
+    pub kind: TokenKind,
+    /// Byte offset of the first character in the original text.
+    pub start: usize,
+    /// Byte offset just past the last character in the original text.
+    pub end: usize,
+}
+
+/// Folds one character for matching: full-width ASCII to half-width, ideographic space to space,
+/// letters to lowercase. May yield more than one character (`İ` lowercases to two).
+pub fn fold_char(c: char) -> impl Iterator<Item = char> {
+    let c = match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    };
+    c.to_lowercase()
+}
+
+/// Whether `c` belongs to a script written without spaces between words.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}'     // Hiragana, Katakana
+        | '\u{3400}'..='\u{4DBF}'   // CJK Extension A
+        | '\u{4E00}'..='\u{9FFF}'   // CJK Unified Ideographs
+        | '\u{AC00}'..='\u{D7AF}'   // Hangul syllables
+        | '\u{F900}'..='\u{FAFF}'   // CJK Compatibility Ideographs
+        | '\u{20000}'..='\u{2FA1F}' // Extensions B onwards and compatibility supplement
+    )
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Letter,
+    Digit,
+    Cjk,
+    Other,
+}
+
+fn classify(c: char) -> Class {
+    if is_cjk(c) {
+        Class::Cjk
+    } else if c.is_ascii_digit() {
+        Class::Digit
+    } else if c.is_alphabetic() {
+        Class::Letter
+    } else {
+        Class::Other
+    }
+}
+
+/// Splits `text` into folded tokens, in order of position (a bigram follows its first unigram).
+///
+/// ```
+/// use kefu_core::text::tokenize;
+/// let terms: Vec<String> = tokenize("iPhone15退货").into_iter().map(|t| t.term).collect();
+/// assert_eq!(terms, ["iphone", "15", "退", "退货", "货"]);
+/// ```
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    // The current run: its class, folded text, start offset, and per-character spans for CJK.
+    let mut run_class = Class::Other;
+    let mut run_text = String::new();
+    let mut run_start = 0;
+    let mut run_end = 0;
+    let mut cjk_chars: Vec<(String, usize, usize)> = Vec::new();
+
+    for (offset, original) in text.char_indices() {
+        let end = offset + original.len_utf8();
+        // Folding may change the class (full-width digits become ASCII digits), so classify the
+        // folded character. A character that folds to several takes the class of the first.
+        let folded: String = fold_char(original).collect();
+        let class = folded.chars().next().map_or(Class::Other, classify);
+        if class != run_class {
+            flush(run_class, &run_text, run_start, run_end, &cjk_chars, &mut tokens);
+            run_class = class;
+            run_text.clear();
+            cjk_chars.clear();
+            run_start = offset;
+        }
+        run_end = end;
+        match class {
+            Class::Letter | Class::Digit => run_text.push_str(&folded),
+            Class::Cjk => cjk_chars.push((folded, offset, end)),
+            Class::Other => {}
+        }
+    }
+    flush(run_class, &run_text, run_start, run_end, &cjk_chars, &mut tokens);
+    tokens
+}
+
+fn flush(
+    class: Class,
+    text: &str,
+    start: usize,
+    end: usize,
+    cjk_chars: &[(String, usize, usize)],
+    tokens: &mut Vec<Token>,
+) {
+    match class {
+        Class::Letter | Class::Digit if !text.is_empty() => tokens.push(Token {
+            term: text.to_owned(),
+            kind: if class == Class::Digit { TokenKind::Number } else { TokenKind::Word },
+            start,
+            end,
+        }),
+        Class::Cjk => {
+            for (index, (folded, char_start, char_end)) in cjk_chars.iter().enumerate() {
+                tokens.push(Token {
+                    term: folded.clone(),
+                    kind: TokenKind::CjkUnigram,
+                    start: *char_start,
+                    end: *char_end,
+                });
+                if let Some((next, _, next_end)) = cjk_chars.get(index + 1) {
+                    tokens.push(Token {
+                        term: format!("{folded}{next}"),
+                        kind: TokenKind::CjkBigram,
+                        start: *char_start,
+                        end: *next_end,
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One term of a parsed query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryTerm {
+    pub term: String,
+    /// The customer is still typing this word: it also matches longer terms that start with it.
+    pub prefix: bool,
+}
+
+/// Parses a query with the index's tokenizer, keeping what scoring needs.
+///
+/// A CJK run of two or more characters is searched by its bigrams (its unigrams would only add
+/// noise); a lone CJK character by itself. The last word is a prefix when nothing follows it,
+/// because results update on every keystroke and the customer may be mid-word.
+pub fn parse_query(query: &str) -> Vec<QueryTerm> {
+    let tokens = tokenize(query);
+    let mut terms: Vec<QueryTerm> = Vec::new();
+    for (index, token) in tokens.iter().enumerate() {
+        let keep = match token.kind {
+            TokenKind::Word | TokenKind::Number | TokenKind::CjkBigram => true,
+            // A unigram stands for itself only when no bigram covers it: a run of one character.
+            TokenKind::CjkUnigram => {
+                let before = index.checked_sub(1).and_then(|i| tokens.get(i));
+                let after = tokens.get(index + 1);
+                let covered = |other: Option<&Token>| {
+                    other.is_some_and(|t| {
+                        t.kind == TokenKind::CjkBigram && t.start <= token.start && token.end <= t.end
+                    })
+                };
+                !covered(before) && !covered(after)
+            }
+        };
+        if !keep {
+            continue;
+        }
+        let prefix = matches!(token.kind, TokenKind::Word | TokenKind::Number) && token.end == query.len();
+        if !terms.iter().any(|t| t.term == token.term) {
+            terms.push(QueryTerm { term: token.term.clone(), prefix });
+        }
+    }
+    terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::{Expect, expect};
+
+    fn check(text: &str, expected: Expect) {
+        let rendered: Vec<String> = tokenize(text)
+            .into_iter()
+            .map(|t| format!("{}@{}..{}", t.term, t.start, t.end))
+            .collect();
+        expected.assert_eq(&rendered.join(" "));
+    }
+
+    fn check_query(text: &str, expected: Expect) {
+        let rendered: Vec<String> = parse_query(text)
+            .into_iter()
+            .map(|t| if t.prefix { format!("{}*", t.term) } else { t.term })
+            .collect();
+        expected.assert_eq(&rendered.join(" "));
+    }
+
+    #[test]
+    fn english_words_are_lowercased_and_split_on_punctuation() {
+        check("Can't log in!", expect!["can@0..3 t@4..5 log@6..9 in@10..12"]);
+    }
+
+    #[test]
+    fn letters_and_digits_split_and_cjk_gets_unigrams_and_bigrams() {
+        check(
+            "iPhone15退货",
+            expect!["iphone@0..6 15@6..8 退@8..11 退货@8..14 货@11..14"],
+        );
+    }
+
+    #[test]
+    fn full_width_letters_digits_and_spaces_fold_to_half_width() {
+        check("ＡＢＣ１２３\u{3000}订单", expect!["abc@0..9 123@9..18 订@21..24 订单@21..27 单@24..27"]);
+    }
+
+    #[test]
+    fn order_numbers_next_to_chinese_are_their_own_token() {
+        check("订单号 123456", expect!["订@0..3 订单@0..6 单@3..6 单号@3..9 号@6..9 123456@10..16"]);
+    }
+
+    #[test]
+    fn query_uses_bigrams_for_runs_and_marks_the_last_word_as_prefix() {
+        check_query("运费 refu", expect!["运费 refu*"]);
+        check_query("退 ship ", expect!["退 ship"]);
+        check_query("怎么退货", expect!["怎么 么退 退货"]);
+    }
+}

@@ -1,0 +1,262 @@
+//! Native tests of the engine through its public API: bundle round trips, ranking snapshots on a
+//! small zh-CN / zh-TW / en fixture KB, and decoding of hostile bytes.
+#![allow(clippy::unwrap_used)]
+
+use expect_test::{Expect, expect};
+use kefu_core::bundle::{self, BundleMeta, FORMAT_VERSION};
+use kefu_core::{Block, BundleError, DocKind, Document, Index, Inline, SearchOptions};
+use proptest::prelude::*;
+
+fn doc(id: &str, locale: &str, title: &str, similar: &[&str], body: &str) -> Document {
+    Document {
+        id: id.into(),
+        kind: DocKind::Article,
+        locale: locale.into(),
+        title: title.into(),
+        category: "help".into(),
+        tags: Vec::new(),
+        similar: similar.iter().map(|s| s.to_string()).collect(),
+        body: body
+            .split("\n\n")
+            .map(|p| Block::Paragraph(vec![Inline::Text(p.into())]))
+            .collect(),
+    }
+}
+
+/// The shared mini KB: a few articles in simplified Chinese, traditional Chinese and English.
+fn fixture() -> Vec<Document> {
+    vec![
+        doc(
+            "shipping-costs",
+            "zh-CN",
+            "运费怎么算？",
+            &["包邮吗", "邮费多少"],
+            "订单满 99 元包邮。偏远地区另收运费。\n\n需要更快送达可以选择加急快递，费用另计。",
+        ),
+        doc(
+            "returns",
+            "zh-CN",
+            "如何申请退换货？",
+            &["怎么退货", "可以换货吗"],
+            "签收后 7 天内可以无理由退货。在「我的订单」中点击「申请退货」。",
+        ),
+        doc(
+            "cannot-log-in",
+            "zh-CN",
+            "无法登录怎么办？",
+            &["登录不了", "收不到验证码"],
+            "先确认手机号是否正确。连续 5 次输错密码后账号会锁定 30 分钟。",
+        ),
+        doc("returns", "zh-TW", "如何申請退換貨？", &["怎麼退貨"], "簽收後 7 天內可以無理由退貨。"),
+        doc(
+            "shipping-costs",
+            "en",
+            "How much is shipping?",
+            &["delivery fee", "is shipping free"],
+            "Orders over ¥99 ship free. Remote regions pay a surcharge.\n\nExpress shipping is faster and costs extra.",
+        ),
+        doc(
+            "refunds",
+            "en",
+            "When will I get my refund?",
+            &["money back", "refund not received"],
+            "Refunds to Alipay or WeChat Pay arrive in 1-3 days; bank cards take 3-7 working days.",
+        ),
+        doc(
+            "cannot-log-in",
+            "en",
+            "I can't log in",
+            &["login not working", "verification code not arriving"],
+            "Check the phone number first. After 5 wrong passwords the account locks for 30 minutes.",
+        ),
+    ]
+}
+
+fn index() -> Index {
+    Index::from_bytes(bundle::encode(&fixture(), &BundleMeta::new("zh-CN"))).unwrap()
+}
+
+fn check(query: &str, locale: &str, expected: Expect) {
+    let index = index();
+    let options = SearchOptions { locale: Some(locale.into()), limit: 5 };
+    let rendered: Vec<String> = index
+        .search(query, &options)
+        .iter()
+        .map(|hit| {
+            let entry = index.entry(hit.doc);
+            let mut snippet = hit.snippet.text.clone();
+            // Mark highlights with [brackets], last first so earlier offsets stay valid.
+            for &(start, end) in hit.snippet.highlights.iter().rev() {
+                snippet.insert(end as usize, ']');
+                snippet.insert(start as usize, '[');
+            }
+            format!("{}/{} {}", entry.locale, entry.id, snippet)
+        })
+        .collect();
+    expected.assert_eq(&rendered.join("\n"));
+}
+
+#[test]
+fn chinese_query_finds_the_article_by_bigrams() {
+    check(
+        "运费",
+        "zh-CN",
+        expect!["zh-CN/shipping-costs 订单满 99 元包邮。偏远地区另收[运费]。需要更快送达可以选择加急快递，费用另计。"],
+    );
+}
+
+#[test]
+fn a_colloquial_chinese_question_matches_the_similar_questions() {
+    check(
+        "我想退货",
+        "zh-CN",
+        expect!["zh-CN/returns 签收后 7 天内可以无理由[退货]。在「我的订单」中点击「申请[退货]」。"],
+    );
+}
+
+#[test]
+fn english_words_and_a_prefix_being_typed() {
+    check(
+        "refu",
+        "en",
+        expect!["en/refunds [Refunds] to Alipay or WeChat Pay arrive in 1-3 days; bank cards take 3-7 working days."],
+    );
+    check(
+        "log in",
+        "en",
+        expect![[r#"
+            en/cannot-log-in Check the phone number first. After 5 wrong passwords the account locks for 30 minutes.
+            en/refunds Refunds to Alipay or WeChat Pay arrive [in] 1-3 days; bank cards take 3-7 working days."#]],
+    );
+}
+
+#[test]
+fn a_locale_sees_its_own_translation_and_falls_back_to_the_default_for_the_rest() {
+    // zh-TW has only "returns": its own version wins, shipping falls back to zh-CN.
+    check(
+        "退貨",
+        "zh-TW",
+        expect!["zh-TW/returns 簽收後 7 天內可以無理由[退貨]。"],
+    );
+    check(
+        "运费",
+        "zh-Hant-TW",
+        expect!["zh-CN/shipping-costs 订单满 99 元包邮。偏远地区另收[运费]。需要更快送达可以选择加急快递，费用另计。"],
+    );
+}
+
+#[test]
+fn nothing_searchable_gives_no_hits_rather_than_an_error() {
+    check("?!。 ", "en", expect![""]);
+    check("zzzzqqq", "en", expect![""]);
+}
+
+#[test]
+fn round_trip_keeps_every_document_and_is_deterministic() {
+    let docs = fixture();
+    let bytes = bundle::encode(&docs, &BundleMeta::new("zh-CN"));
+    assert_eq!(bytes, bundle::encode(&docs, &BundleMeta::new("zh-CN")), "same input, same bytes");
+    let index = Index::from_bytes(bytes).unwrap();
+    assert_eq!(index.len(), docs.len());
+    for (number, original) in docs.iter().enumerate() {
+        assert_eq!(&index.document(number as u32).unwrap(), original);
+    }
+    assert_eq!(index.meta().default_locale, "zh-CN");
+    assert_eq!(index.find("returns", "zh-TW"), Some(3));
+    assert_eq!(index.find("refunds", "zh-CN"), None, "no zh-CN refunds and en is not the default");
+    assert_eq!(index.find("refunds", "en"), Some(5));
+}
+
+#[test]
+fn damaged_bundles_are_refused_with_the_reason() {
+    let bytes = bundle::encode(&fixture(), &BundleMeta::new("zh-CN"));
+    assert_eq!(Index::from_bytes(Vec::new()).unwrap_err(), BundleError::TooShort { len: 0 });
+    assert_eq!(Index::from_bytes(b"<!doctype html><html>...</html>".repeat(4)).unwrap_err(), BundleError::BadMagic);
+
+    let mut newer = bytes.clone();
+    newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    let error = Index::from_bytes(newer).unwrap_err();
+    assert_eq!(error, BundleError::Version { expected: FORMAT_VERSION, got: FORMAT_VERSION + 1 });
+    assert!(error.to_string().contains("rebuild the KB"), "{error}");
+
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    assert!(matches!(Index::from_bytes(flipped).unwrap_err(), BundleError::Checksum { .. }));
+
+    let truncated = bytes[..bytes.len() - 10].to_vec();
+    assert!(Index::from_bytes(truncated).is_err());
+}
+
+/// Rewrites the checksum so mutations reach the section decoders instead of stopping at the CRC.
+fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.len() >= 16 {
+        let crc = crc32fast(&bytes[16..]);
+        bytes[12..16].copy_from_slice(&crc.to_le_bytes());
+    }
+    bytes
+}
+
+fn crc32fast(bytes: &[u8]) -> u32 {
+    // Bitwise CRC-32, independent of the engine's table-driven one.
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { 0xEDB8_8320 ^ (crc >> 1) } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Mutated, resealed bundles either decode or fail cleanly, and any that decode can be searched
+    /// and read without panicking.
+    #[test]
+    fn mutated_bundles_never_panic(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        cut in any::<prop::sample::Index>(),
+        truncate in any::<bool>(),
+    ) {
+        let mut bytes = bundle::encode(&fixture(), &BundleMeta::new("zh-CN"));
+        for (position, value) in edits {
+            let at = position.index(bytes.len());
+            bytes[at] = value;
+        }
+        if truncate {
+            bytes.truncate(cut.index(bytes.len()));
+        }
+        if let Ok(index) = Index::from_bytes(reseal(bytes)) {
+            for query in ["运费", "refund", "r", "退"] {
+                for hit in index.search(query, &SearchOptions::default()) {
+                    let _ = index.document(hit.doc);
+                }
+            }
+        }
+    }
+
+    /// Arbitrary bytes behind a valid header never panic the decoder.
+    #[test]
+    fn arbitrary_bytes_never_panic(tail in prop::collection::vec(any::<u8>(), 0..512)) {
+        let mut bytes = bundle::MAGIC.to_vec();
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&[0; 4]);
+        bytes.extend_from_slice(&tail);
+        let _ = Index::from_bytes(reseal(bytes));
+    }
+
+    /// Any query text is safe to search: no panics, highlights inside the snippet on char bounds.
+    #[test]
+    fn any_query_is_safe(query in "\\PC{0,24}") {
+        let index = index();
+        for hit in index.search(&query, &SearchOptions::default()) {
+            for (start, end) in hit.snippet.highlights {
+                prop_assert!(start < end && (end as usize) <= hit.snippet.text.len());
+                prop_assert!(hit.snippet.text.is_char_boundary(start as usize));
+                prop_assert!(hit.snippet.text.is_char_boundary(end as usize));
+            }
+        }
+    }
+}
