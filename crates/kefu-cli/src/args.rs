@@ -1,0 +1,322 @@
+//! Command-line parsing, by hand: three subcommands do not justify a parser dependency.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Printed for `--help` and after every usage error.
+pub const USAGE: &str = "\
+kefu — tools for the Kefu (客服) help widget
+
+Usage:
+  kefu kb check [KB_DIR]
+      Check a knowledge base and print every problem (default KB_DIR: kb).
+  kefu kb build [KB_DIR] [-o BUNDLE]
+      Compile a knowledge base into the bundle the widget loads (default BUNDLE: dist/kb.bin).
+      Nothing is written when the knowledge base has errors.
+  kefu kb search BUNDLE [QUERY] [--locale L] [--limit N] [--json]
+      Search a bundle as the widget would (default: the bundle's default locale, 10 hits).
+      Without QUERY, read one query per line from standard input and write one JSON line each.
+  kefu --help
+  kefu --version
+
+Exit status: 0 on success, 1 when the knowledge base has errors or a command fails, 2 on a
+usage error. Put `--` before a QUERY that starts with `-`.";
+
+/// What the command line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Version,
+    Check { kb_dir: PathBuf },
+    Build { kb_dir: PathBuf, output: PathBuf },
+    Search(SearchArgs),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchArgs {
+    pub bundle: PathBuf,
+    /// `None` reads queries from standard input.
+    pub query: Option<String>,
+    pub locale: Option<String>,
+    pub limit: usize,
+    pub json: bool,
+}
+
+/// A command line that cannot be run; printed with [`USAGE`], exit status 2.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage_error(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
+
+const DEFAULT_KB_DIR: &str = "kb";
+const DEFAULT_BUNDLE: &str = "dist/kb.bin";
+const DEFAULT_LIMIT: usize = 10;
+
+/// Parses the arguments after the program name.
+pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
+    let args = args
+        .into_iter()
+        .map(|arg| {
+            arg.into_string()
+                .map_err(|arg| usage_error(format!("argument {arg:?} is not valid UTF-8")))
+        })
+        .collect::<Result<Vec<String>, UsageError>>()?;
+    let mut args = args.into_iter();
+    match args.next().as_deref() {
+        None => Err(usage_error("no command given")),
+        Some("-h" | "--help" | "help") => Ok(Command::Help),
+        Some("-V" | "--version") => Ok(Command::Version),
+        Some("kb") => match args.next().as_deref() {
+            None => Err(usage_error(
+                "`kefu kb` needs a subcommand: check, build or search",
+            )),
+            Some("-h" | "--help" | "help") => Ok(Command::Help),
+            Some(subcommand @ ("check" | "build" | "search")) => {
+                parse_kb(subcommand, args.collect())
+            }
+            Some(other) => Err(usage_error(format!(
+                "unknown subcommand `kefu kb {other}`; the subcommands are check, build and search"
+            ))),
+        },
+        Some(flag) if flag.starts_with('-') => Err(usage_error(format!("unknown option `{flag}`"))),
+        Some(other) => Err(usage_error(format!(
+            "unknown command `{other}`; try `kefu kb check`"
+        ))),
+    }
+}
+
+/// Options and positional arguments of one `kefu kb …` subcommand.
+#[derive(Default)]
+struct Parsed {
+    positionals: Vec<String>,
+    output: Option<String>,
+    locale: Option<String>,
+    limit: Option<String>,
+    json: bool,
+    help: bool,
+}
+
+fn parse_kb(subcommand: &str, args: Vec<String>) -> Result<Command, UsageError> {
+    let mut parsed = Parsed::default();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            parsed.positionals.extend(args.by_ref());
+            break;
+        }
+        if !arg.starts_with('-') || arg == "-" {
+            parsed.positionals.push(arg);
+            continue;
+        }
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline_value
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| usage_error(format!("`{name}` needs a value")))
+        };
+        match (subcommand, flag.as_str()) {
+            (_, "-h" | "--help") => parsed.help = true,
+            ("build", "-o" | "--output") => parsed.output = Some(value(&flag)?),
+            ("search", "--locale") => parsed.locale = Some(value(&flag)?),
+            ("search", "--limit") => parsed.limit = Some(value(&flag)?),
+            ("search", "--json") if inline_value.is_none() => parsed.json = true,
+            _ => {
+                return Err(usage_error(format!(
+                    "unknown option `{flag}` for `kefu kb {subcommand}`"
+                )));
+            }
+        }
+    }
+    if parsed.help {
+        return Ok(Command::Help);
+    }
+    let mut positionals = parsed.positionals.into_iter();
+    let command = match subcommand {
+        "check" => Command::Check {
+            kb_dir: positionals
+                .next()
+                .unwrap_or_else(|| DEFAULT_KB_DIR.to_owned())
+                .into(),
+        },
+        "build" => Command::Build {
+            kb_dir: positionals
+                .next()
+                .unwrap_or_else(|| DEFAULT_KB_DIR.to_owned())
+                .into(),
+            output: parsed
+                .output
+                .unwrap_or_else(|| DEFAULT_BUNDLE.to_owned())
+                .into(),
+        },
+        _ => {
+            let bundle = positionals.next().ok_or_else(|| {
+                usage_error("`kefu kb search` needs the BUNDLE to search, e.g. dist/kb.bin")
+            })?;
+            let limit = match parsed.limit {
+                None => DEFAULT_LIMIT,
+                Some(limit) => limit.parse().map_err(|_| {
+                    usage_error(format!("`--limit` takes a whole number, not `{limit}`"))
+                })?,
+            };
+            Command::Search(SearchArgs {
+                bundle: bundle.into(),
+                query: positionals.next(),
+                locale: parsed.locale,
+                limit,
+                json: parsed.json,
+            })
+        }
+    };
+    if let Some(extra) = positionals.next() {
+        let hint = if subcommand == "search" {
+            " (quote a query that has spaces)"
+        } else {
+            ""
+        };
+        return Err(usage_error(format!(
+            "unexpected argument `{extra}` for `kefu kb {subcommand}`{hint}"
+        )));
+    }
+    Ok(command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(args: &[&str]) -> Result<Command, String> {
+        parse(args.iter().map(OsString::from).collect()).map_err(|error| error.0)
+    }
+
+    #[test]
+    fn defaults() {
+        assert_eq!(
+            parse_str(&["kb", "check"]),
+            Ok(Command::Check {
+                kb_dir: "kb".into()
+            })
+        );
+        assert_eq!(
+            parse_str(&["kb", "build"]),
+            Ok(Command::Build {
+                kb_dir: "kb".into(),
+                output: "dist/kb.bin".into()
+            })
+        );
+        assert_eq!(
+            parse_str(&["kb", "search", "b.bin"]),
+            Ok(Command::Search(SearchArgs {
+                bundle: "b.bin".into(),
+                query: None,
+                locale: None,
+                limit: 10,
+                json: false
+            }))
+        );
+    }
+
+    #[test]
+    fn options_anywhere_and_with_equals() {
+        assert_eq!(
+            parse_str(&["kb", "build", "-o", "out/x.bin", "my-kb"]),
+            Ok(Command::Build {
+                kb_dir: "my-kb".into(),
+                output: "out/x.bin".into()
+            })
+        );
+        assert_eq!(
+            parse_str(&[
+                "kb",
+                "search",
+                "--limit=3",
+                "b.bin",
+                "退款",
+                "--locale",
+                "en",
+                "--json"
+            ]),
+            Ok(Command::Search(SearchArgs {
+                bundle: "b.bin".into(),
+                query: Some("退款".into()),
+                locale: Some("en".into()),
+                limit: 3,
+                json: true
+            }))
+        );
+        assert_eq!(
+            parse_str(&["kb", "search", "b.bin", "--", "-minus"]).map(|c| match c {
+                Command::Search(args) => args.query,
+                _ => None,
+            }),
+            Ok(Some("-minus".into()))
+        );
+    }
+
+    #[test]
+    fn help_and_version() {
+        for args in [
+            &["--help"][..],
+            &["-h"],
+            &["help"],
+            &["kb", "--help"],
+            &["kb", "build", "--help"],
+        ] {
+            assert_eq!(parse_str(args), Ok(Command::Help), "{args:?}");
+        }
+        assert_eq!(parse_str(&["--version"]), Ok(Command::Version));
+    }
+
+    #[test]
+    fn usage_errors() {
+        let cases: [(&[&str], &str); 9] = [
+            (&[], "no command given"),
+            (&["serve"], "unknown command `serve`; try `kefu kb check`"),
+            (&["--verbose"], "unknown option `--verbose`"),
+            (
+                &["kb"],
+                "`kefu kb` needs a subcommand: check, build or search",
+            ),
+            (
+                &["kb", "lint"],
+                "unknown subcommand `kefu kb lint`; the subcommands are check, build and search",
+            ),
+            (
+                &["kb", "check", "--json"],
+                "unknown option `--json` for `kefu kb check`",
+            ),
+            (&["kb", "build", "-o"], "`-o` needs a value"),
+            (
+                &["kb", "search", "b", "--limit", "ten"],
+                "`--limit` takes a whole number, not `ten`",
+            ),
+            (
+                &["kb", "search", "b", "q", "extra"],
+                "unexpected argument `extra` for `kefu kb search` (quote a query that has spaces)",
+            ),
+        ];
+        for (args, expected) in cases {
+            assert_eq!(parse_str(args), Err(expected.to_owned()), "{args:?}");
+        }
+        assert_eq!(
+            parse_str(&["kb", "search"]),
+            Err("`kefu kb search` needs the BUNDLE to search, e.g. dist/kb.bin".into())
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! `kefu kb check | build | search`: the knowledge-base commands.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, BufRead, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use kefu_core::{Index, SearchOptions};
+use kefu_kb::Compiled;
+use serde::Serialize;
+
+use crate::args::SearchArgs;
+
+/// `kefu kb check`: every diagnostic, then a one-line summary; exit 1 on errors.
+pub fn check(kb_dir: &Path) -> anyhow::Result<ExitCode> {
+    let compiled = kefu_kb::compile(kb_dir);
+    print_diagnostics(&compiled)?;
+    let n_locales = documents_per_locale(&compiled).len();
+    let mut stdout = io::stdout().lock();
+    writeln!(
+        stdout,
+        "{} in {}: {}, {}",
+        plural(compiled.documents.len(), "article"),
+        plural(n_locales, "locale"),
+        plural(compiled.error_count(), "error"),
+        plural(compiled.warning_count(), "warning"),
+    )?;
+    Ok(if compiled.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `kefu kb build`: compile, then write the bundle atomically. On errors, exit 1 and leave any
+/// existing bundle untouched, so a broken edit never replaces a working bundle.
+pub fn build(kb_dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
+    let compiled = kefu_kb::compile(kb_dir);
+    print_diagnostics(&compiled)?;
+    if compiled.has_errors() {
+        eprintln!(
+            "error: {} in {}; {} was not written",
+            plural(compiled.error_count(), "error"),
+            kb_dir.display(),
+            output.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let bytes = kefu_core::bundle::encode(&compiled.documents, &compiled.meta);
+    write_atomically(output, &bytes)?;
+
+    let mut stdout = io::stdout().lock();
+    writeln!(
+        stdout,
+        "wrote {}: {}, {} bytes",
+        output.display(),
+        plural(compiled.documents.len(), "article"),
+        bytes.len()
+    )?;
+    for (locale, count) in documents_per_locale(&compiled) {
+        let default = if locale == compiled.meta.default_locale {
+            " (default)"
+        } else {
+            ""
+        };
+        writeln!(
+            stdout,
+            "  {locale:<8} {}{default}",
+            plural(count, "article")
+        )?;
+    }
+    writeln!(stdout, "{}", plural(compiled.warning_count(), "warning"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kefu kb search`: one query from the command line, or one per line of standard input.
+pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let bytes = fs::read(&args.bundle)
+        .with_context(|| format!("cannot read bundle {}", args.bundle.display()))?;
+    let index =
+        Index::from_bytes(bytes).map_err(|error| anyhow!("{}: {error}", args.bundle.display()))?;
+    let options = SearchOptions {
+        locale: args.locale.clone(),
+        limit: args.limit,
+    };
+    let mut stdout = io::stdout().lock();
+
+    let Some(query) = &args.query else {
+        // Batch mode: one JSON line per input line, flushed at once so a program can hold a
+        // conversation with `kefu kb search` through a pipe. Bytes that are not UTF-8 are
+        // replaced rather than fatal: search never fails on user input.
+        let mut stdin = io::stdin().lock();
+        let mut line = Vec::new();
+        while stdin
+            .read_until(b'\n', &mut line)
+            .context("cannot read queries from standard input")?
+            > 0
+        {
+            let text = String::from_utf8_lossy(&line);
+            let query = text.trim_end_matches(['\n', '\r']);
+            let result = search_result(&index, query, &options);
+            serde_json::to_writer(&mut stdout, &result)?;
+            writeln!(stdout)?;
+            stdout.flush()?;
+            line.clear();
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+
+    let result = search_result(&index, query, &options);
+    if args.json {
+        serde_json::to_writer(&mut stdout, &result)?;
+        writeln!(stdout)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if result.hits.is_empty() {
+        writeln!(stdout, "no results for {query:?}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<[String; 5]> = result
+        .hits
+        .iter()
+        .enumerate()
+        .map(|(rank, hit)| {
+            [
+                (rank + 1).to_string(),
+                hit.kind.to_owned(),
+                format!("{}/{}", hit.locale, hit.id),
+                hit.title.to_owned(),
+                format!("{:.2}", hit.score),
+            ]
+        })
+        .collect();
+    let header = ["rank", "kind", "locale/id", "title", "score"].map(str::to_owned);
+    let mut widths = [0usize; 5];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(display_width(cell));
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (column, (cell, width)) in row.iter().zip(widths).enumerate() {
+            let padding = " ".repeat(width - display_width(cell));
+            // Numbers are right-aligned so their digits line up.
+            match column {
+                0 | 4 => line.push_str(&format!("{padding}{cell}")),
+                _ => line.push_str(&format!("{cell}{padding}")),
+            }
+            line.push_str("  ");
+        }
+        writeln!(stdout, "{}", line.trim_end())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One query's results as `kefu kb search` prints them in JSON.
+#[derive(Serialize)]
+struct SearchResult<'a> {
+    query: &'a str,
+    hits: Vec<JsonHit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonHit<'a> {
+    id: &'a str,
+    kind: &'static str,
+    locale: &'a str,
+    title: &'a str,
+    /// Rounded to two decimals: more digits are noise to a reader and churn in saved outputs.
+    score: f64,
+}
+
+fn search_result<'a>(
+    index: &'a Index,
+    query: &'a str,
+    options: &SearchOptions,
+) -> SearchResult<'a> {
+    let hits = index
+        .search(query, options)
+        .into_iter()
+        .map(|hit| {
+            let entry = index.entry(hit.doc);
+            JsonHit {
+                id: &entry.id,
+                kind: entry.kind.as_str(),
+                locale: &entry.locale,
+                title: &entry.title,
+                score: (f64::from(hit.score) * 100.0).round() / 100.0,
+            }
+        })
+        .collect();
+    SearchResult { query, hits }
+}
+
+fn print_diagnostics(compiled: &Compiled) -> io::Result<()> {
+    let mut stderr = io::stderr().lock();
+    for diagnostic in &compiled.diagnostics {
+        writeln!(stderr, "{diagnostic}")?;
+    }
+    Ok(())
+}
+
+fn documents_per_locale(compiled: &Compiled) -> BTreeMap<&str, usize> {
+    let mut counts = BTreeMap::new();
+    for doc in &compiled.documents {
+        *counts.entry(doc.locale.as_str()).or_default() += 1;
+    }
+    counts
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a reader (a
+/// dev server, a deploy script) never sees half a bundle and a failed write leaves the old one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| anyhow!("{} is not a file name", path.display()))?;
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create directory {}", parent.display()))?;
+    let temp = parent.join(format!(
+        ".{}.{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = fs::File::create(&temp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| fs::rename(&temp, path));
+    if written.is_err() {
+        // Best effort: the error that matters is the write's, reported below.
+        let _ = fs::remove_file(&temp);
+    }
+    written.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Columns a terminal gives `text`: two for East Asian wide characters, one for the rest, so
+/// tables of Chinese titles line up.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| {
+            let wide = matches!(c as u32,
+                0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+                | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+                | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
+            if wide { 2 } else { 1 }
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("运费？"), 6);
+    }
+
+    #[test]
+    fn plurals() {
+        assert_eq!(plural(1, "error"), "1 error");
+        assert_eq!(plural(0, "error"), "0 errors");
+    }
+}

@@ -1,0 +1,338 @@
+//! Runs the built `kefu` binary on the real demo KB and on broken ones, as a user or a script would.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn real_kb() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb")
+}
+
+fn kefu(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Builds the real KB into `dir/kb.bin` and returns the bundle's path.
+fn build_real_kb(dir: &Path) -> PathBuf {
+    let bundle = dir.join("kb.bin");
+    let output = kefu(
+        dir,
+        &["kb", "build", real_kb().to_str().unwrap(), "-o", "kb.bin"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    bundle
+}
+
+fn search_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all_args = vec!["kb", "search", "kb.bin", "--json"];
+    all_args.extend(args);
+    let output = kefu(dir, &all_args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+#[test]
+fn build_is_reproducible_and_summarised() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = kefu(
+        temp.path(),
+        &[
+            "kb",
+            "build",
+            real_kb().to_str().unwrap(),
+            "-o",
+            "out/nested/kb.bin",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "", "the demo KB has no warnings");
+    let summary = stdout(&output);
+    let first = std::fs::read(temp.path().join("out/nested/kb.bin")).unwrap();
+    assert!(
+        summary.starts_with(&format!(
+            "wrote out/nested/kb.bin: 24 articles, {} bytes\n",
+            first.len()
+        )),
+        "{summary}"
+    );
+    assert!(summary.contains("  en       12 articles\n"), "{summary}");
+    assert!(
+        summary.contains("  zh-CN    12 articles (default)\n"),
+        "{summary}"
+    );
+    assert!(summary.ends_with("0 warnings\n"), "{summary}");
+
+    let output = kefu(
+        temp.path(),
+        &[
+            "kb",
+            "build",
+            real_kb().to_str().unwrap(),
+            "-o",
+            "out/nested/kb.bin",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let second = std::fs::read(temp.path().join("out/nested/kb.bin")).unwrap();
+    assert!(
+        first == second,
+        "a second build of the same KB gives the same bytes"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(temp.path().join("out/nested"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["kb.bin"], "no temporary files are left behind");
+}
+
+#[test]
+fn build_defaults_to_dist_kb_bin() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = kefu(temp.path(), &["kb", "build", real_kb().to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(temp.path().join("dist/kb.bin").is_file());
+}
+
+#[test]
+fn check_real_kb() {
+    let output = kefu(&real_kb().join(".."), &["kb", "check"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "24 articles in 2 locales: 0 errors, 0 warnings\n"
+    );
+}
+
+#[test]
+fn search_table_and_json() {
+    let temp = tempfile::tempdir().unwrap();
+    build_real_kb(temp.path());
+
+    let output = kefu(temp.path(), &["kb", "search", "kb.bin", "运费"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("rank  kind     locale/id"), "{table}");
+    assert!(
+        lines[1].starts_with("   1  article  zh-CN/shipping-costs "),
+        "{table}"
+    );
+
+    let result = search_json(temp.path(), &["运费", "--locale", "zh-CN"]);
+    assert_eq!(result["query"], "运费");
+    assert_eq!(result["hits"][0]["id"], "shipping-costs");
+    assert_eq!(result["hits"][0]["locale"], "zh-CN");
+    assert_eq!(result["hits"][0]["kind"], "article");
+    assert!(result["hits"][0]["score"].as_f64().unwrap() > 0.0);
+
+    let result = search_json(temp.path(), &["refund", "--locale", "en", "--limit", "3"]);
+    assert_eq!(result["hits"][0]["id"], "refunds");
+    assert_eq!(result["hits"][0]["locale"], "en");
+    assert_eq!(result["hits"][0]["title"], "When will I get my refund?");
+    assert_eq!(result["hits"].as_array().unwrap().len(), 3);
+
+    let output = kefu(temp.path(), &["kb", "search", "kb.bin", "zzzzqqq"]);
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), "no results for \"zzzzqqq\"\n");
+}
+
+#[test]
+fn search_batch_from_stdin() {
+    let temp = tempfile::tempdir().unwrap();
+    build_real_kb(temp.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .current_dir(temp.path())
+        .args(["kb", "search", "kb.bin", "--locale", "en"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let queries = [
+        "refund",
+        "",
+        "快递 \"quoted\"",
+        "track my package\r",
+        "\u{0}<script>",
+    ];
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(queries.join("\n").as_bytes()).unwrap();
+    stdin.write_all(b"\n\xff\xfe\n").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        queries.len() + 1,
+        "one JSON line per query line"
+    );
+    assert_eq!(lines[0]["query"], "refund");
+    assert_eq!(lines[0]["hits"][0]["id"], "refunds");
+    assert_eq!(lines[1]["hits"].as_array().unwrap().len(), 0);
+    assert_eq!(lines[2]["query"], "快递 \"quoted\"");
+    assert_eq!(
+        lines[3]["query"], "track my package",
+        "CR LF line ends are stripped"
+    );
+    assert_eq!(lines[3]["hits"][0]["id"], "track-package");
+    assert_eq!(
+        lines[5]["query"], "\u{fffd}\u{fffd}",
+        "bytes that are not UTF-8 are replaced, not fatal"
+    );
+    for line in &lines {
+        for hit in line["hits"].as_array().unwrap() {
+            assert!(
+                hit["id"].is_string() && hit["title"].is_string() && hit["score"].is_number(),
+                "{hit}"
+            );
+        }
+    }
+}
+
+#[test]
+fn broken_kb_fails_and_keeps_the_old_bundle() {
+    let temp = tempfile::tempdir().unwrap();
+    let kb_dir = temp.path().join("kb");
+    std::fs::create_dir_all(kb_dir.join("en")).unwrap();
+    std::fs::write(
+        kb_dir.join("kb.toml"),
+        "default_locale = \"en\"\nlocales = [\"en\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        kb_dir.join("en/a.md"),
+        "---\ntitle: A\n---\nText.\n\n<script>alert(1)</script>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        kb_dir.join("en/b.md"),
+        "---\ntitle: B\n---\n[x](article:aa)\n",
+    )
+    .unwrap();
+    std::fs::create_dir(temp.path().join("dist")).unwrap();
+    std::fs::write(temp.path().join("dist/kb.bin"), "previous bundle").unwrap();
+
+    let output = kefu(temp.path(), &["kb", "build"]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains(
+            "kb/en/a.md:6:1: error: HTML is not allowed in articles (line 6); use Markdown\n"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(
+            "kb/en/b.md:4:5: error: link to a missing article `aa`\n  hint: did you mean 'a'?\n"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.ends_with("error: 2 errors in kb; dist/kb.bin was not written\n"),
+        "{errors}"
+    );
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        std::fs::read_to_string(temp.path().join("dist/kb.bin")).unwrap(),
+        "previous bundle"
+    );
+    assert_eq!(
+        std::fs::read_dir(temp.path().join("dist")).unwrap().count(),
+        1
+    );
+
+    let output = kefu(temp.path(), &["kb", "check", "kb"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        "2 articles in 1 locale: 2 errors, 0 warnings\n"
+    );
+    assert_eq!(stderr(&output).matches(": error: ").count(), 2);
+}
+
+#[test]
+fn missing_kb_dir() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = kefu(temp.path(), &["kb", "check", "nowhere"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output)
+            .starts_with("nowhere:1:1: error: the knowledge-base directory does not exist"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn unreadable_bundles_are_clear_errors() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("page.html"),
+        "<!doctype html><html><body>Not found</body></html>",
+    )
+    .unwrap();
+    let output = kefu(temp.path(), &["kb", "search", "page.html", "refund"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output)
+            .starts_with("error: page.html: this is not a Kefu bundle (wrong magic bytes)"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = kefu(temp.path(), &["kb", "search", "missing.bin", "refund"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with("error: cannot read bundle missing.bin: "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn help_version_and_usage_errors() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = kefu(temp.path(), &["--help"]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("kefu kb search BUNDLE [QUERY] [--locale L] [--limit N] [--json]")
+    );
+
+    let output = kefu(temp.path(), &["--version"]);
+    assert_eq!(
+        stdout(&output),
+        format!("kefu {}\n", env!("CARGO_PKG_VERSION"))
+    );
+
+    for args in [
+        &["frobnicate"][..],
+        &["kb", "build", "--json"],
+        &["kb", "search"],
+        &["--nope"],
+        &[],
+    ] {
+        let output = kefu(temp.path(), args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let errors = stderr(&output);
+        assert!(
+            errors.starts_with("error: ") && errors.contains("Usage:"),
+            "{args:?}: {errors}"
+        );
+    }
+}
