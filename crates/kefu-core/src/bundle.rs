@@ -46,7 +46,9 @@ pub struct BundleMeta {
 
 impl BundleMeta {
     pub fn new(default_locale: &str) -> BundleMeta {
-        BundleMeta { default_locale: default_locale.to_owned() }
+        BundleMeta {
+            default_locale: default_locale.to_owned(),
+        }
     }
 }
 
@@ -62,7 +64,10 @@ pub enum BundleError {
     /// The checksum does not match: the bytes were damaged in transit or on disk.
     Checksum { expected: u32, got: u32 },
     /// A section is malformed although the checksum matched.
-    Corrupt { section: &'static str, reason: String },
+    Corrupt {
+        section: &'static str,
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for BundleError {
@@ -106,7 +111,12 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
         let store_start = store.len() as u32;
         // Encoding plain data into a Vec cannot fail; an error would be a postcard bug.
         store.extend(postcard::to_allocvec(doc).unwrap_or_default());
-        directory.push(DocRecord { entry: doc.entry(), field_lens, store_start, store_end: store.len() as u32 });
+        directory.push(DocRecord {
+            entry: doc.entry(),
+            field_lens,
+            store_start,
+            store_end: store.len() as u32,
+        });
     }
     let sections = [
         postcard::to_allocvec(meta).unwrap_or_default(),
@@ -164,7 +174,10 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<Parts, BundleError> {
     }
     let version = read_u32(&bytes, 8);
     if version != FORMAT_VERSION {
-        return Err(BundleError::Version { expected: FORMAT_VERSION, got: version });
+        return Err(BundleError::Version {
+            expected: FORMAT_VERSION,
+            got: version,
+        });
     }
     let expected = read_u32(&bytes, 12);
     let got = crc32(&bytes[16..]);
@@ -175,22 +188,31 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<Parts, BundleError> {
     let mut start = HEADER_LEN;
     for (number, name) in SECTION_NAMES.iter().enumerate() {
         let len = read_u32(&bytes, 16 + 4 * number) as usize;
-        let end = start.checked_add(len).filter(|end| *end <= bytes.len()).ok_or(BundleError::Corrupt {
-            section: name,
-            reason: format!("its length {len} runs past the end of the bundle"),
-        })?;
+        let end = start
+            .checked_add(len)
+            .filter(|end| *end <= bytes.len())
+            .ok_or(BundleError::Corrupt {
+                section: name,
+                reason: format!("its length {len} runs past the end of the bundle"),
+            })?;
         ranges.push(start..end);
         start = end;
     }
     if start != bytes.len() {
         return Err(BundleError::Corrupt {
             section: "postings",
-            reason: format!("{} unexpected bytes after the last section", bytes.len() - start),
+            reason: format!(
+                "{} unexpected bytes after the last section",
+                bytes.len() - start
+            ),
         });
     }
     let section = |number: usize| &bytes[ranges[number].clone()];
     let corrupt = |number: usize| {
-        move |error: postcard::Error| BundleError::Corrupt { section: SECTION_NAMES[number], reason: error.to_string() }
+        move |error: postcard::Error| BundleError::Corrupt {
+            section: SECTION_NAMES[number],
+            reason: error.to_string(),
+        }
     };
     let meta: BundleMeta = postcard::from_bytes(section(0)).map_err(corrupt(0))?;
     let docs: Vec<DocRecord> = postcard::from_bytes(section(1)).map_err(corrupt(1))?;

@@ -69,7 +69,10 @@ pub struct SearchOptions {
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions { locale: None, limit: 10 }
+        SearchOptions {
+            locale: None,
+            limit: 10,
+        }
     }
 }
 
@@ -107,7 +110,12 @@ pub(crate) fn field_texts(doc: &Document) -> [String; NUM_FIELDS] {
     let mut keywords = doc.tags.join("\n");
     keywords.push('\n');
     keywords.push_str(&doc.category);
-    [doc.title.clone(), doc.similar.join("\n"), keywords, doc.body_text()]
+    [
+        doc.title.clone(),
+        doc.similar.join("\n"),
+        keywords,
+        doc.body_text(),
+    ]
 }
 
 /// Term → document number → frequency per field, ordered so the output bytes are deterministic.
@@ -122,7 +130,11 @@ pub(crate) fn collect_terms(docs: &[Document], table: &mut TermTable) -> Vec<[u3
         for (field, text) in FIELDS.iter().zip(field_texts(doc)) {
             for token in tokenize(&text) {
                 field_lens[*field as usize] += 1;
-                table.entry(token.term).or_default().entry(doc_number).or_default()[*field as usize] += 1;
+                table
+                    .entry(token.term)
+                    .or_default()
+                    .entry(doc_number)
+                    .or_default()[*field as usize] += 1;
             }
         }
         lengths.push(field_lens);
@@ -186,7 +198,10 @@ impl Index {
     /// Decodes and verifies a bundle. Never panics, whatever the bytes.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Index, BundleError> {
         let parts = bundle::decode(bytes)?;
-        let corrupt_terms = |error: fst::Error| BundleError::Corrupt { section: "terms", reason: error.to_string() };
+        let corrupt_terms = |error: fst::Error| BundleError::Corrupt {
+            section: "terms",
+            reason: error.to_string(),
+        };
         let terms = fst::Map::new(parts.terms).map_err(corrupt_terms)?;
         // fst trusts its bytes when walking them and panics on a damaged automaton, so check its
         // own checksum too. Our CRC already covers accidents; this also covers a bundle whose
@@ -196,7 +211,9 @@ impl Index {
         terms.as_fst().verify().map_err(corrupt_terms)?;
         let mut totals = [0f64; NUM_FIELDS];
         for record in &parts.docs {
-            if record.store_start > record.store_end || record.store_end as usize > parts.store.len() {
+            if record.store_start > record.store_end
+                || record.store_end as usize > parts.store.len()
+            {
                 return Err(BundleError::Corrupt {
                     section: "documents",
                     reason: format!("document '{}' points outside the store", record.entry.id),
@@ -223,7 +240,8 @@ impl Index {
     }
 
     fn build_locale_views(&self) -> Vec<(String, Vec<bool>)> {
-        let mut locales: BTreeSet<&str> = self.docs.iter().map(|d| d.entry.locale.as_str()).collect();
+        let mut locales: BTreeSet<&str> =
+            self.docs.iter().map(|d| d.entry.locale.as_str()).collect();
         locales.insert(&self.meta.default_locale);
         locales
             .into_iter()
@@ -239,7 +257,8 @@ impl Index {
                     .iter()
                     .map(|d| {
                         d.entry.locale == locale
-                            || (d.entry.locale == self.meta.default_locale && !own.contains(d.entry.id.as_str()))
+                            || (d.entry.locale == self.meta.default_locale
+                                && !own.contains(d.entry.id.as_str()))
                     })
                     .collect();
                 (locale.to_owned(), visible)
@@ -294,7 +313,8 @@ impl Index {
         locales()
             .find(|locale| locale.to_ascii_lowercase() == wanted)
             .or_else(|| {
-                locales().find(|locale| locale.to_ascii_lowercase().split('-').next() == Some(language))
+                locales()
+                    .find(|locale| locale.to_ascii_lowercase().split('-').next() == Some(language))
             })
             .unwrap_or(&self.meta.default_locale)
     }
@@ -335,7 +355,9 @@ impl Index {
 
         for (query_idx, query_term) in query_terms.iter().enumerate() {
             for (term, offset, weight) in self.expand(&query_term.term, query_term.prefix) {
-                let Some(postings) = self.read_postings(offset) else { continue };
+                let Some(postings) = self.read_postings(offset) else {
+                    continue;
+                };
                 let idf = {
                     let df = postings.len() as f32;
                     (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln()
@@ -344,16 +366,21 @@ impl Index {
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
                     }
-                    let Some(record) = self.docs.get(doc as usize) else { continue };
+                    let Some(record) = self.docs.get(doc as usize) else {
+                        continue;
+                    };
                     let weighted_tf: f32 = (0..NUM_FIELDS)
                         .map(|field| {
                             let norm = 1.0 - FIELD_B[field]
-                                + FIELD_B[field] * record.field_lens[field] as f32 / self.avg_field_lens[field];
+                                + FIELD_B[field] * record.field_lens[field] as f32
+                                    / self.avg_field_lens[field];
                             FIELD_WEIGHTS[field] * freqs[field] as f32 / norm
                         })
                         .sum();
                     let contribution = weight * idf * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
-                    let slots = scores.entry(doc).or_insert_with(|| vec![0.0; query_terms.len()]);
+                    let slots = scores
+                        .entry(doc)
+                        .or_insert_with(|| vec![0.0; query_terms.len()]);
                     if contribution > slots[query_idx] {
                         slots[query_idx] = contribution;
                     }
@@ -378,7 +405,11 @@ impl Index {
             .into_iter()
             .map(|(doc, score)| {
                 let terms = matched_terms.remove(&doc).unwrap_or_default();
-                Hit { doc, score, snippet: self.snippet(doc, &terms) }
+                Hit {
+                    doc,
+                    score,
+                    snippet: self.snippet(doc, &terms),
+                }
             })
             .collect()
     }
@@ -398,12 +429,18 @@ impl Index {
                 if out.len() > MAX_PREFIX_EXPANSIONS {
                     break;
                 }
-                let Ok(key) = std::str::from_utf8(key) else { continue };
+                let Ok(key) = std::str::from_utf8(key) else {
+                    continue;
+                };
                 if key == term {
                     continue;
                 }
                 let full = key.chars().count() as f32;
-                out.push((key.to_owned(), offset, PREFIX_WEIGHT * (typed / full).sqrt()));
+                out.push((
+                    key.to_owned(),
+                    offset,
+                    PREFIX_WEIGHT * (typed / full).sqrt(),
+                ));
             }
         }
         out
@@ -438,7 +475,10 @@ impl Index {
     /// matched, else the start of the body.
     fn snippet(&self, doc: u32, terms: &BTreeSet<String>) -> Snippet {
         let Ok(document) = self.document(doc) else {
-            return Snippet { text: String::new(), highlights: Vec::new() };
+            return Snippet {
+                text: String::new(),
+                highlights: Vec::new(),
+            };
         };
         let body = join_lines(&document.body_text());
         let matches = |text: &str| -> Vec<(usize, usize)> {
@@ -464,7 +504,10 @@ impl Index {
 fn join_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
-        let glue = out.chars().last().is_some_and(|c| !is_cjk_or_cjk_punctuation(c));
+        let glue = out
+            .chars()
+            .last()
+            .is_some_and(|c| !is_cjk_or_cjk_punctuation(c));
         if glue {
             out.push(' ');
         }
@@ -499,18 +542,32 @@ fn make_snippet(text: &str, anchor: usize, matches: &[(usize, usize)]) -> Snippe
         last -= 1;
     }
     let (start, end) = (byte_at(first), byte_at(last));
-    let prefix = if text[..start].trim().is_empty() { "" } else { "…" };
-    let suffix = if text[end..].trim().is_empty() { "" } else { "…" };
+    let prefix = if text[..start].trim().is_empty() {
+        ""
+    } else {
+        "…"
+    };
+    let suffix = if text[end..].trim().is_empty() {
+        ""
+    } else {
+        "…"
+    };
     let mut highlights: Vec<(u32, u32)> = Vec::new();
     for &(match_start, match_end) in matches {
         if match_start < start || match_end > end {
             continue;
         }
-        let (s, e) = ((match_start - start + prefix.len()) as u32, (match_end - start + prefix.len()) as u32);
+        let (s, e) = (
+            (match_start - start + prefix.len()) as u32,
+            (match_end - start + prefix.len()) as u32,
+        );
         match highlights.last_mut() {
             Some(previous) if s <= previous.1 => previous.1 = previous.1.max(e),
             _ => highlights.push((s, e)),
         }
     }
-    Snippet { text: format!("{prefix}{}{suffix}", &text[start..end]), highlights }
+    Snippet {
+        text: format!("{prefix}{}{suffix}", &text[start..end]),
+        highlights,
+    }
 }

@@ -48,10 +48,16 @@ pub struct Document {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Block {
     /// A section heading; level 2 to 4 (level 1 is the article title).
-    Heading { level: u8, text: Vec<Inline> },
+    Heading {
+        level: u8,
+        text: Vec<Inline>,
+    },
     Paragraph(Vec<Inline>),
     /// A numbered (`ordered`) or bulleted list; each item is a sequence of blocks.
-    List { ordered: bool, items: Vec<Vec<Block>> },
+    List {
+        ordered: bool,
+        items: Vec<Vec<Block>>,
+    },
     Quote(Vec<Block>),
     Code(String),
 }
@@ -64,9 +70,15 @@ pub enum Inline {
     Emphasis(Vec<Inline>),
     Code(String),
     /// A link to another document of the KB (`[text](article:refunds)` in Markdown).
-    ArticleLink { text: Vec<Inline>, id: String },
+    ArticleLink {
+        text: Vec<Inline>,
+        id: String,
+    },
     /// A link to an http(s) or mailto URL; the compiler rejects every other scheme.
-    Link { text: Vec<Inline>, url: String },
+    Link {
+        text: Vec<Inline>,
+        url: String,
+    },
     LineBreak,
 }
 

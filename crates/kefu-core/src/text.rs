@@ -103,7 +103,14 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         let folded: String = fold_char(original).collect();
         let class = folded.chars().next().map_or(Class::Other, classify);
         if class != run_class {
-            flush(run_class, &run_text, run_start, run_end, &cjk_chars, &mut tokens);
+            flush(
+                run_class,
+                &run_text,
+                run_start,
+                run_end,
+                &cjk_chars,
+                &mut tokens,
+            );
             run_class = class;
             run_text.clear();
             cjk_chars.clear();
@@ -116,7 +123,14 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             Class::Other => {}
         }
     }
-    flush(run_class, &run_text, run_start, run_end, &cjk_chars, &mut tokens);
+    flush(
+        run_class,
+        &run_text,
+        run_start,
+        run_end,
+        &cjk_chars,
+        &mut tokens,
+    );
     tokens
 }
 
@@ -131,7 +145,11 @@ fn flush(
     match class {
         Class::Letter | Class::Digit if !text.is_empty() => tokens.push(Token {
             term: text.to_owned(),
-            kind: if class == Class::Digit { TokenKind::Number } else { TokenKind::Word },
+            kind: if class == Class::Digit {
+                TokenKind::Number
+            } else {
+                TokenKind::Word
+            },
             start,
             end,
         }),
@@ -182,7 +200,9 @@ pub fn parse_query(query: &str) -> Vec<QueryTerm> {
                 let after = tokens.get(index + 1);
                 let covered = |other: Option<&Token>| {
                     other.is_some_and(|t| {
-                        t.kind == TokenKind::CjkBigram && t.start <= token.start && token.end <= t.end
+                        t.kind == TokenKind::CjkBigram
+                            && t.start <= token.start
+                            && token.end <= t.end
                     })
                 };
                 !covered(before) && !covered(after)
@@ -191,9 +211,13 @@ pub fn parse_query(query: &str) -> Vec<QueryTerm> {
         if !keep {
             continue;
         }
-        let prefix = matches!(token.kind, TokenKind::Word | TokenKind::Number) && token.end == query.len();
+        let prefix =
+            matches!(token.kind, TokenKind::Word | TokenKind::Number) && token.end == query.len();
         if !terms.iter().any(|t| t.term == token.term) {
-            terms.push(QueryTerm { term: token.term.clone(), prefix });
+            terms.push(QueryTerm {
+                term: token.term.clone(),
+                prefix,
+            });
         }
     }
     terms
@@ -215,14 +239,23 @@ mod tests {
     fn check_query(text: &str, expected: Expect) {
         let rendered: Vec<String> = parse_query(text)
             .into_iter()
-            .map(|t| if t.prefix { format!("{}*", t.term) } else { t.term })
+            .map(|t| {
+                if t.prefix {
+                    format!("{}*", t.term)
+                } else {
+                    t.term
+                }
+            })
             .collect();
         expected.assert_eq(&rendered.join(" "));
     }
 
     #[test]
     fn english_words_are_lowercased_and_split_on_punctuation() {
-        check("Can't log in!", expect!["can@0..3 t@4..5 log@6..9 in@10..12"]);
+        check(
+            "Can't log in!",
+            expect!["can@0..3 t@4..5 log@6..9 in@10..12"],
+        );
     }
 
     #[test]
@@ -235,12 +268,18 @@ mod tests {
 
     #[test]
     fn full_width_letters_digits_and_spaces_fold_to_half_width() {
-        check("ＡＢＣ１２３\u{3000}订单", expect!["abc@0..9 123@9..18 订@21..24 订单@21..27 单@24..27"]);
+        check(
+            "ＡＢＣ１２３\u{3000}订单",
+            expect!["abc@0..9 123@9..18 订@21..24 订单@21..27 单@24..27"],
+        );
     }
 
     #[test]
     fn order_numbers_next_to_chinese_are_their_own_token() {
-        check("订单号 123456", expect!["订@0..3 订单@0..6 单@3..6 单号@3..9 号@6..9 123456@10..16"]);
+        check(
+            "订单号 123456",
+            expect!["订@0..3 订单@0..6 单@3..6 单号@3..9 号@6..9 123456@10..16"],
+        );
     }
 
     #[test]

@@ -47,7 +47,13 @@ fn fixture() -> Vec<Document> {
             &["登录不了", "收不到验证码"],
             "先确认手机号是否正确。连续 5 次输错密码后账号会锁定 30 分钟。",
         ),
-        doc("returns", "zh-TW", "如何申請退換貨？", &["怎麼退貨"], "簽收後 7 天內可以無理由退貨。"),
+        doc(
+            "returns",
+            "zh-TW",
+            "如何申請退換貨？",
+            &["怎麼退貨"],
+            "簽收後 7 天內可以無理由退貨。",
+        ),
         doc(
             "shipping-costs",
             "en",
@@ -78,7 +84,10 @@ fn index() -> Index {
 
 fn check(query: &str, locale: &str, expected: Expect) {
     let index = index();
-    let options = SearchOptions { locale: Some(locale.into()), limit: 5 };
+    let options = SearchOptions {
+        locale: Some(locale.into()),
+        limit: 5,
+    };
     let rendered: Vec<String> = index
         .search(query, &options)
         .iter()
@@ -101,7 +110,9 @@ fn chinese_query_finds_the_article_by_bigrams() {
     check(
         "运费",
         "zh-CN",
-        expect!["zh-CN/shipping-costs 订单满 99 元包邮。偏远地区另收[运费]。需要更快送达可以选择加急快递，费用另计。"],
+        expect![
+            "zh-CN/shipping-costs 订单满 99 元包邮。偏远地区另收[运费]。需要更快送达可以选择加急快递，费用另计。"
+        ],
     );
 }
 
@@ -110,7 +121,9 @@ fn a_colloquial_chinese_question_matches_the_similar_questions() {
     check(
         "我想退货",
         "zh-CN",
-        expect!["zh-CN/returns 签收后 7 天内可以无理由[退货]。在「我的订单」中点击「申请[退货]」。"],
+        expect![
+            "zh-CN/returns 签收后 7 天内可以无理由[退货]。在「我的订单」中点击「申请[退货]」。"
+        ],
     );
 }
 
@@ -119,7 +132,9 @@ fn english_words_and_a_prefix_being_typed() {
     check(
         "refu",
         "en",
-        expect!["en/refunds [Refunds] to Alipay or WeChat Pay arrive in 1-3 days; bank cards take 3-7 working days."],
+        expect![
+            "en/refunds [Refunds] to Alipay or WeChat Pay arrive in 1-3 days; bank cards take 3-7 working days."
+        ],
     );
     check(
         "log in",
@@ -141,7 +156,9 @@ fn a_locale_sees_its_own_translation_and_falls_back_to_the_default_for_the_rest(
     check(
         "运费",
         "zh-Hant-TW",
-        expect!["zh-CN/shipping-costs 订单满 99 元包邮。偏远地区另收[运费]。需要更快送达可以选择加急快递，费用另计。"],
+        expect![
+            "zh-CN/shipping-costs 订单满 99 元包邮。偏远地区另收[运费]。需要更快送达可以选择加急快递，费用另计。"
+        ],
     );
 }
 
@@ -155,7 +172,11 @@ fn nothing_searchable_gives_no_hits_rather_than_an_error() {
 fn round_trip_keeps_every_document_and_is_deterministic() {
     let docs = fixture();
     let bytes = bundle::encode(&docs, &BundleMeta::new("zh-CN"));
-    assert_eq!(bytes, bundle::encode(&docs, &BundleMeta::new("zh-CN")), "same input, same bytes");
+    assert_eq!(
+        bytes,
+        bundle::encode(&docs, &BundleMeta::new("zh-CN")),
+        "same input, same bytes"
+    );
     let index = Index::from_bytes(bytes).unwrap();
     assert_eq!(index.len(), docs.len());
     for (number, original) in docs.iter().enumerate() {
@@ -163,26 +184,45 @@ fn round_trip_keeps_every_document_and_is_deterministic() {
     }
     assert_eq!(index.meta().default_locale, "zh-CN");
     assert_eq!(index.find("returns", "zh-TW"), Some(3));
-    assert_eq!(index.find("refunds", "zh-CN"), None, "no zh-CN refunds and en is not the default");
+    assert_eq!(
+        index.find("refunds", "zh-CN"),
+        None,
+        "no zh-CN refunds and en is not the default"
+    );
     assert_eq!(index.find("refunds", "en"), Some(5));
 }
 
 #[test]
 fn damaged_bundles_are_refused_with_the_reason() {
     let bytes = bundle::encode(&fixture(), &BundleMeta::new("zh-CN"));
-    assert_eq!(Index::from_bytes(Vec::new()).unwrap_err(), BundleError::TooShort { len: 0 });
-    assert_eq!(Index::from_bytes(b"<!doctype html><html>...</html>".repeat(4)).unwrap_err(), BundleError::BadMagic);
+    assert_eq!(
+        Index::from_bytes(Vec::new()).unwrap_err(),
+        BundleError::TooShort { len: 0 }
+    );
+    assert_eq!(
+        Index::from_bytes(b"<!doctype html><html>...</html>".repeat(4)).unwrap_err(),
+        BundleError::BadMagic
+    );
 
     let mut newer = bytes.clone();
     newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let error = Index::from_bytes(newer).unwrap_err();
-    assert_eq!(error, BundleError::Version { expected: FORMAT_VERSION, got: FORMAT_VERSION + 1 });
+    assert_eq!(
+        error,
+        BundleError::Version {
+            expected: FORMAT_VERSION,
+            got: FORMAT_VERSION + 1
+        }
+    );
     assert!(error.to_string().contains("rebuild the KB"), "{error}");
 
     let mut flipped = bytes.clone();
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0x40;
-    assert!(matches!(Index::from_bytes(flipped).unwrap_err(), BundleError::Checksum { .. }));
+    assert!(matches!(
+        Index::from_bytes(flipped).unwrap_err(),
+        BundleError::Checksum { .. }
+    ));
 
     let truncated = bytes[..bytes.len() - 10].to_vec();
     assert!(Index::from_bytes(truncated).is_err());
@@ -203,7 +243,11 @@ fn crc32fast(bytes: &[u8]) -> u32 {
     for &byte in bytes {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { 0xEDB8_8320 ^ (crc >> 1) } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                0xEDB8_8320 ^ (crc >> 1)
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
