@@ -1,1 +1,36 @@
-fn main() {}
+//! `cargo xtask`: Kefu's build driver. Everything a developer or CI does is a subcommand here.
+
+mod dist;
+mod setup;
+mod test;
+mod util;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup   detect and install what the build needs (wasm toolchain, wasm-bindgen, wasm-opt,
+          Chromium, playwright-core); quick and silent when everything is there
+  dist    build the KB bundle and the widget into dist/ and print the size of each file
+  demo    build everything and serve the demo shop at http://127.0.0.1:8080
+  test    everything CI checks: fmt, clippy, native tests, the wasm build, browser tests
+";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = util::workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::setup().map(drop),
+        Some("dist") => dist::dist(&setup::setup()?),
+        Some("demo") => dist::demo(&setup::setup()?, &args[1..]),
+        Some("test") => test::test(&setup::setup()?),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command '{other}'\n\n{USAGE}"),
+    }
+}

@@ -1,0 +1,77 @@
+// Shared set-up for the end-to-end tests: the real kefu-server on a free loopback port with a
+// fresh SQLite file, serving the site `cargo xtask test` assembled, and Debian's Chromium driven
+// by playwright-core. Paths come from the environment xtask sets.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests through \`cargo xtask test\``);
+  return value;
+}
+
+/** Starts kefu-server and resolves with its base URL once it prints that it is listening. */
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), "kefu-e2e-"));
+  const child = spawn(
+    required("KEFU_SERVER"),
+    ["--listen", "127.0.0.1:0", "--db", join(dir, "kefu.db"), "--static", required("KEFU_SITE")],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`kefu-server did not start: ${seen}`)), 15000);
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const match = seen.match(/listening on (http:\/\/[^\s]+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`kefu-server exited with ${code}: ${seen}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches headless Chromium with the flags this machine kind needs (no network but loopback). */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: required("KEFU_CHROMIUM"),
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** Polls `check` until it returns true, failing with `message` after `timeout` ms. */
+export async function eventually(check, message, timeout = 5000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Whether `locator`'s element has focus, looking through shadow roots. */
+export function isFocused(locator) {
+  return locator.evaluate((element) => element.getRootNode().activeElement === element);
+}

@@ -1,0 +1,185 @@
+// The widget as a customer uses it, found by ARIA role and accessible name only: open the help,
+// search in English and Chinese, read an article, go back, close. And the friendly state when the
+// help content cannot be loaded.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { eventually, isFocused, launchBrowser, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A fresh page in a browser context that prefers `locale`, with console errors collected. */
+async function openShop(locale, path = "/") {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(server.url + path);
+  return { page, context, errors };
+}
+
+describe("an English-speaking customer", () => {
+  test("finds an article as they type, reads it, goes back and closes the help", async () => {
+    const { page, context, errors } = await openShop("en-US");
+    const launcher = page.getByRole("button", { name: "Help" });
+    await launcher.click();
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.waitFor();
+    assert.equal(await launcher.getAttribute("aria-expanded"), "true");
+
+    const search = dialog.getByRole("combobox", { name: "Search help articles" });
+    await eventually(() => isFocused(search), "the search field has focus when the help opens");
+    // Typed key by key: results must follow every keystroke, including a half-typed word.
+    await search.pressSequentially("refu");
+    const options = dialog.getByRole("listbox", { name: "Search results" }).getByRole("option");
+    await options.first().waitFor();
+    assert.match(await options.first().textContent(), /refund/i);
+    assert.equal(await search.getAttribute("aria-expanded"), "true");
+    await eventually(
+      async () => /\d+ matching articles/.test(await dialog.getByRole("status").textContent()),
+      "the live region announces the number of results",
+    );
+
+    await search.pressSequentially("nd");
+    const first = options.first();
+    const title = await first.getAttribute("aria-labelledby").then((id) => dialog.locator(`[id="${id}"]`).textContent());
+    await first.click();
+
+    const article = dialog.getByRole("article");
+    await article.waitFor();
+    const heading = article.getByRole("heading", { level: 3 });
+    assert.equal(await heading.textContent(), title);
+    assert.match(await article.textContent(), /Alipay|WeChat|bank card/);
+    assert.ok((await article.getByRole("listitem").count()) > 0, "articles keep their numbered steps");
+
+    await dialog.getByRole("button", { name: "Back to results" }).click();
+    await options.first().waitFor();
+    assert.equal(await search.inputValue(), "refund", "going back keeps what was typed");
+
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await eventually(() => isFocused(launcher), "focus returns to the launcher after Escape");
+    assert.equal(await launcher.getAttribute("aria-expanded"), "false");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("can do it all from the keyboard", async () => {
+    const { page, context } = await openShop("en-GB");
+    await page.getByRole("button", { name: "Help" }).focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    const search = dialog.getByRole("combobox", { name: "Search help articles" });
+    await eventually(() => isFocused(search), "the search field has focus");
+    await page.keyboard.type("log in");
+    await dialog.getByRole("option").first().waitFor();
+    await page.keyboard.press("ArrowDown");
+    const active = await search.getAttribute("aria-activedescendant");
+    assert.ok(active, "arrow keys move the active option");
+    assert.equal(await dialog.locator(`[id="${active}"]`).getAttribute("aria-selected"), "true");
+    await page.keyboard.press("Enter");
+    const heading = dialog.getByRole("article").getByRole("heading", { level: 3 });
+    await heading.waitFor();
+    assert.match(await heading.textContent(), /log in/i);
+    await eventually(() => isFocused(heading), "the article heading takes focus so it is read out");
+    await context.close();
+  });
+
+  test("follows a link from one article to another", async () => {
+    const { page, context } = await openShop("en-US");
+    await page.getByRole("button", { name: "Help" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("combobox").fill("refund");
+    await dialog.getByRole("option").first().click();
+    const article = dialog.getByRole("article");
+    const before = await article.getByRole("heading", { level: 3 }).textContent();
+    const links = await article.getByRole("link").all();
+    const hrefs = await Promise.all(links.map((link) => link.getAttribute("href")));
+    const internal = links.filter((_, i) => hrefs[i].startsWith("#kefu-article-"));
+    assert.ok(internal.length > 0, "the refunds article links to another article");
+    await internal[0].click();
+    await eventually(
+      async () => (await dialog.getByRole("article").getByRole("heading", { level: 3 }).textContent()) !== before,
+      "the linked article opens in the widget",
+    );
+    await context.close();
+  });
+});
+
+describe("a Chinese-speaking customer", () => {
+  test("searches in Chinese and reads the answer", async () => {
+    const { page, context, errors } = await openShop("zh-CN");
+    await page.getByRole("button", { name: "帮助" }).click();
+    const dialog = page.getByRole("dialog", { name: "帮助中心" });
+    const search = dialog.getByRole("combobox", { name: "搜索帮助文章" });
+    await search.fill("运费");
+    const first = dialog.getByRole("option").first();
+    await first.waitFor();
+    assert.match(await first.textContent(), /运费/);
+    await first.click();
+    const heading = dialog.getByRole("article").getByRole("heading", { level: 3 });
+    await heading.waitFor();
+    assert.match(await heading.textContent(), /运费/);
+    await dialog.getByRole("button", { name: "返回搜索结果" }).click();
+
+    // A colloquial question with no spaces still finds the returns article by its bigrams.
+    await search.fill("我想退货");
+    await eventually(
+      async () => /退/.test(await dialog.getByRole("option").first().textContent()),
+      "a returns article comes first for 我想退货",
+    );
+    await dialog.getByRole("button", { name: "关闭" }).click();
+    await dialog.waitFor({ state: "detached" });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("is told plainly when nothing matches", async () => {
+    const { page, context } = await openShop("zh-CN");
+    await page.getByRole("button", { name: "帮助" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("combobox").fill("量子纠缠");
+    await dialog.getByText("没有找到相关文章。").waitFor();
+    assert.equal(await dialog.getByRole("option").count(), 0);
+    assert.equal(await dialog.getByRole("combobox").getAttribute("aria-expanded"), "false");
+    await context.close();
+  });
+});
+
+describe("when the help content cannot be loaded", () => {
+  for (const [page, why] of [
+    ["/test/missing-bundle.html", "the bundle URL answers 404"],
+    ["/test/corrupt-bundle.html", "the bundle is not a Kefu bundle"],
+  ]) {
+    test(`shows how to reach a person instead of a blank panel (${why})`, async () => {
+      const opened = await openShop("en-US", page);
+      await opened.page.getByRole("button", { name: "Help" }).click();
+      const alert = opened.page.getByRole("dialog").getByRole("alert");
+      await alert.waitFor();
+      assert.match(await alert.textContent(), /Help is unavailable right now/);
+      assert.ok(await opened.page.getByRole("button", { name: "Try again" }).isVisible());
+      if (page.includes("missing")) {
+        const email = opened.page.getByRole("link", { name: "help@xiaoman-shop.example" });
+        assert.equal(await email.getAttribute("href"), "mailto:help@xiaoman-shop.example");
+      }
+      await eventually(
+        () => opened.errors.some((e) => e.includes("[kefu] help content unavailable")),
+        "the reason is reported in the console for the site owner",
+      );
+      await opened.context.close();
+    });
+  }
+});
