@@ -96,7 +96,9 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
             <ul class="kefu-results" id=RESULTS_ID role="listbox" aria-label=strings.results_label>
                 <For
                     each=move || hits.get()
-                    key=|hit: &Hit| (hit.doc, hit.snippet.text.clone())
+                    // A row shows the document and its snippet, highlights included: the same
+                    // text can carry other highlights after another keystroke.
+                    key=|hit: &Hit| (hit.doc, hit.snippet.text.clone(), hit.snippet.highlights.clone())
                     children=move |hit: Hit| {
                         let doc = hit.doc;
                         let entry = index.entry(doc).clone();

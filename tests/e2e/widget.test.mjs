@@ -135,6 +135,16 @@ describe("a Chinese-speaking customer", () => {
     assert.match(await heading.textContent(), /运费/);
     await dialog.getByRole("button", { name: "返回搜索结果" }).click();
 
+    // Highlights follow the latest keystroke: after 退 then 退款多久, no lone 退 stays marked.
+    await search.fill("");
+    await search.pressSequentially("退");
+    await dialog.getByRole("option").first().waitFor();
+    await search.pressSequentially("款多久");
+    await eventually(async () => {
+      const marked = await dialog.getByRole("option").first().locator("mark").allTextContents();
+      return marked.length > 0 && marked.every((text) => text === "退款" || text === "多久");
+    }, "only the words of the whole query are highlighted");
+
     // A colloquial question with no spaces still finds the returns article by its bigrams.
     await search.fill("我想退货");
     await eventually(
