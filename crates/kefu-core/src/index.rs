@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{self, BundleError, BundleMeta};
 use crate::kb::{DocEntry, Document};
-use crate::text::{parse_query, tokenize};
+use crate::text::{QueryTerm, parse_query, tokenize};
 use crate::varint;
 
 /// The fields a term can occur in, in postings-mask bit order.
@@ -53,6 +53,22 @@ pub const PREFIX_WEIGHT: f32 = 0.8;
 
 /// At most this many index terms stand in for one prefix, so a one-letter prefix stays fast.
 pub const MAX_PREFIX_EXPANSIONS: usize = 64;
+
+/// Weight of an index term one or two edits away from an alphabetic query word (a typo), indexed
+/// by the edit distance. Range 0.0–1.0; below [`PREFIX_WEIGHT`] so exact words and completions
+/// rank first, and lower for two edits than for one.
+pub const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.55, 0.35];
+
+/// Shortest words (in letters) corrected with one edit, and with two. Shorter words have too many
+/// neighbours one edit away (`card`, `care`, `cart`) for a correction to mean anything.
+pub const TYPO_MIN_LEN: [usize; 2] = [4, 8];
+
+/// At most this many index terms stand in for one misspelt word.
+pub const MAX_TYPO_EXPANSIONS: usize = 32;
+
+/// Weight of a stop word (`how`, `the`, `my`) relative to other words. Range 0.0–1.0: it still
+/// breaks ties between otherwise equal documents, but cannot outweigh a word that carries meaning.
+pub const STOP_WORD_WEIGHT: f32 = 0.2;
 
 /// Characters of context kept in a snippet around the first match.
 const SNIPPET_CHARS: usize = 90;
@@ -351,10 +367,18 @@ impl Index {
         let n_docs = self.docs.len() as f32;
         // Document number → best contribution per query term, and the index terms that matched.
         let mut scores: HashMap<u32, Vec<f32>> = HashMap::new();
-        let mut matched_terms: HashMap<u32, BTreeSet<String>> = HashMap::new();
+        // Document number → (query term, index term, expansion weight) of every match, so
+        // snippets highlight only each query term's best matches (not `bank` when `back` matched).
+        let mut matched_terms: HashMap<u32, Vec<(usize, String, f32)>> = HashMap::new();
 
         for (query_idx, query_term) in query_terms.iter().enumerate() {
-            for (term, offset, weight) in self.expand(&query_term.term, query_term.prefix) {
+            let term_weight = if query_term.stop_word {
+                STOP_WORD_WEIGHT
+            } else {
+                1.0
+            };
+            for (term, (offset, weight)) in self.expand(query_term) {
+                let weight = weight * term_weight;
                 let Some(postings) = self.read_postings(offset) else {
                     continue;
                 };
@@ -384,18 +408,32 @@ impl Index {
                     if contribution > slots[query_idx] {
                         slots[query_idx] = contribution;
                     }
-                    matched_terms.entry(doc).or_default().insert(term.clone());
+                    matched_terms
+                        .entry(doc)
+                        .or_default()
+                        .push((query_idx, term.clone(), weight));
                 }
             }
         }
 
-        let n_query_terms = query_terms.len() as f32;
+        // Coverage counts the words that carry meaning; a query of stop words only counts them all.
+        let counts: Vec<bool> = if query_terms.iter().all(|t| t.stop_word) {
+            vec![true; query_terms.len()]
+        } else {
+            query_terms.iter().map(|t| !t.stop_word).collect()
+        };
+        let n_counted = counts.iter().filter(|c| **c).count().max(1) as f32;
+        // A document that matched only stop words is not a hit: "how do I" alone says nothing.
         let mut ranked: Vec<(u32, f32)> = scores
             .into_iter()
-            .map(|(doc, slots)| {
-                let matched = slots.iter().filter(|s| **s > 0.0).count() as f32;
-                let coverage = matched / n_query_terms;
-                (doc, slots.iter().sum::<f32>() * coverage * coverage)
+            .filter_map(|(doc, slots)| {
+                let matched = slots
+                    .iter()
+                    .zip(&counts)
+                    .filter(|(s, counted)| **counted && **s > 0.0)
+                    .count() as f32;
+                let coverage = matched / n_counted;
+                (matched > 0.0).then(|| (doc, slots.iter().sum::<f32>() * coverage * coverage))
             })
             .collect();
         // Deterministic: higher score first, then lower document number.
@@ -404,7 +442,19 @@ impl Index {
         ranked
             .into_iter()
             .map(|(doc, score)| {
-                let terms = matched_terms.remove(&doc).unwrap_or_default();
+                let matches = matched_terms.remove(&doc).unwrap_or_default();
+                let best = |query_idx: usize| {
+                    matches
+                        .iter()
+                        .filter(|m| m.0 == query_idx)
+                        .map(|m| m.2)
+                        .fold(0.0, f32::max)
+                };
+                let terms: BTreeSet<String> = matches
+                    .iter()
+                    .filter(|m| m.2 >= best(m.0))
+                    .map(|m| m.1.clone())
+                    .collect();
                 Hit {
                     doc,
                     score,
@@ -414,33 +464,56 @@ impl Index {
             .collect()
     }
 
-    /// Index terms standing for a query term, with their weight: the term itself, and while the
-    /// customer is typing, up to [`MAX_PREFIX_EXPANSIONS`] longer terms that start with it.
-    fn expand(&self, term: &str, prefix: bool) -> Vec<(String, u64, f32)> {
-        let mut out = Vec::new();
-        if let Some(offset) = self.terms.get(term) {
-            out.push((term.to_owned(), offset, 1.0));
+    /// Index terms standing for a query term, with the offset of their postings and their weight:
+    /// the term itself; while the customer is typing, up to [`MAX_PREFIX_EXPANSIONS`] longer terms
+    /// that start with the typed word; and for alphabetic words long enough, up to
+    /// [`MAX_TYPO_EXPANSIONS`] terms within one or two edits. Each term keeps its best weight.
+    fn expand(&self, query_term: &QueryTerm) -> BTreeMap<String, (u64, f32)> {
+        let mut out: BTreeMap<String, (u64, f32)> = BTreeMap::new();
+        let mut add = |key: &[u8], offset: u64, weight: f32| {
+            let Ok(key) = std::str::from_utf8(key) else {
+                return;
+            };
+            let slot = out.entry(key.to_owned()).or_insert((offset, 0.0));
+            slot.1 = slot.1.max(weight);
+        };
+        if let Some(offset) = self.terms.get(&query_term.term) {
+            add(query_term.term.as_bytes(), offset, 1.0);
         }
-        if prefix {
-            let typed = term.chars().count() as f32;
-            let automaton = fst::automaton::Str::new(term).starts_with();
+        if let Some(typed) = &query_term.prefix {
+            let typed_len = typed.chars().count() as f32;
+            let automaton = fst::automaton::Str::new(typed).starts_with();
             let mut stream = self.terms.search(automaton).into_stream();
+            let mut n_expansions = 0;
             while let Some((key, offset)) = stream.next() {
-                if out.len() > MAX_PREFIX_EXPANSIONS {
+                n_expansions += 1;
+                if n_expansions > MAX_PREFIX_EXPANSIONS {
                     break;
                 }
-                let Ok(key) = std::str::from_utf8(key) else {
-                    continue;
-                };
-                if key == term {
-                    continue;
-                }
-                let full = key.chars().count() as f32;
-                out.push((
-                    key.to_owned(),
+                let key_len = String::from_utf8_lossy(key).chars().count().max(1) as f32;
+                add(
+                    key,
                     offset,
-                    PREFIX_WEIGHT * (typed / full).sqrt(),
-                ));
+                    PREFIX_WEIGHT * (typed_len / key_len).min(1.0).sqrt(),
+                );
+            }
+        }
+        let len = query_term.term.chars().count();
+        if query_term.alphabetic && !query_term.stop_word && len >= TYPO_MIN_LEN[0] {
+            let max_distance = if len >= TYPO_MIN_LEN[1] { 2 } else { 1 };
+            // Building the automaton fails only past its state limit, for very long words.
+            if let Ok(automaton) = fst::automaton::Levenshtein::new(&query_term.term, max_distance)
+            {
+                let mut stream = self.terms.search(automaton).into_stream();
+                let mut n_expansions = 0;
+                while let Some((key, offset)) = stream.next() {
+                    n_expansions += 1;
+                    if n_expansions > MAX_TYPO_EXPANSIONS {
+                        break;
+                    }
+                    let distance = edit_distance(&query_term.term, &String::from_utf8_lossy(key));
+                    add(key, offset, TYPO_WEIGHTS[distance.min(2)]);
+                }
             }
         }
         out
@@ -497,6 +570,24 @@ impl Index {
         let first = body_matches.first().map_or(0, |m| m.0);
         make_snippet(&body, first, &body_matches)
     }
+}
+
+/// The Levenshtein distance between two words, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Joins the lines of a body into one line of running text: with a space after Latin text, with

@@ -28,8 +28,10 @@
 
 pub mod bundle;
 mod crc32;
+mod hant;
 pub mod index;
 pub mod kb;
+mod stem;
 pub mod text;
 mod varint;
 

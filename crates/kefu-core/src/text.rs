@@ -6,8 +6,10 @@
 //!
 //! The rules, in order:
 //! 1. Each character is folded: full-width ASCII becomes half-width (`ｉＰｈｏｎｅ` → `iphone`), the
-//!    ideographic space becomes a space, letters are lowercased.
-//! 2. Runs of letters and runs of digits become word tokens (`iPhone15` → `iphone`, `15`).
+//!    ideographic space becomes a space, letters are lowercased, and traditional Chinese
+//!    characters become simplified ones (`運費` → `运费`), so either script finds the other.
+//! 2. Runs of letters and runs of digits become word tokens (`iPhone15` → `iphon`, `15`); English
+//!    words are reduced to their Porter stem (`refunded` → `refund`).
 //! 3. Runs of CJK characters (Han, kana, Hangul) have no spaces to split on, so each character is
 //!    a unigram token and each adjacent pair a bigram token (`退货地址` → 退, 货, 地, 址, 退货,
 //!    货地, 地址). Any substring of two or more characters of a query then finds the document.
@@ -43,9 +45,45 @@ pub fn fold_char(c: char) -> impl Iterator<Item = char> {
     let c = match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         '\u{3000}' => ' ',
+        '\u{3400}'..='\u{FFFF}' => to_simplified(c),
         _ => c,
     };
     c.to_lowercase()
+}
+
+/// The simplified form of a traditional Chinese character; any other character unchanged.
+///
+/// ```
+/// use kefu_core::text::to_simplified;
+/// assert_eq!(to_simplified('運'), '运');
+/// assert_eq!(to_simplified('运'), '运');
+/// ```
+pub fn to_simplified(c: char) -> char {
+    let Ok(code) = u16::try_from(c as u32) else {
+        return c;
+    };
+    match crate::hant::HANT_TO_HANS.binary_search_by_key(&code, |&(traditional, _)| traditional) {
+        Ok(found) => char::from_u32(u32::from(crate::hant::HANT_TO_HANS[found].1)).unwrap_or(c),
+        Err(_) => c,
+    }
+}
+
+pub use crate::stem::stem;
+
+/// English words too common to say what a question is about. They still match, with a low
+/// weight, but do not count towards how much of a query a document covers.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been", "but",
+    "by", "can", "could", "did", "do", "does", "doing", "for", "from", "get", "got", "had", "has",
+    "have", "how", "i", "if", "in", "into", "is", "it", "its", "just", "me", "my", "of", "on",
+    "or", "our", "please", "should", "so", "some", "that", "the", "their", "them", "then", "there",
+    "these", "they", "this", "to", "was", "we", "were", "what", "when", "where", "which", "who",
+    "why", "will", "with", "would", "you", "your",
+];
+
+/// Whether a folded, unstemmed English word is a stop word.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
 }
 
 /// Whether `c` belongs to a script written without spaces between words.
@@ -85,7 +123,7 @@ fn classify(c: char) -> Class {
 /// ```
 /// use kefu_core::text::tokenize;
 /// let terms: Vec<String> = tokenize("iPhone15退货").into_iter().map(|t| t.term).collect();
-/// assert_eq!(terms, ["iphone", "15", "退", "退货", "货"]);
+/// assert_eq!(terms, ["iphon", "15", "退", "退货", "货"]);
 /// ```
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
@@ -144,7 +182,11 @@ fn flush(
 ) {
     match class {
         Class::Letter | Class::Digit if !text.is_empty() => tokens.push(Token {
-            term: text.to_owned(),
+            term: if class == Class::Letter {
+                stem(text)
+            } else {
+                text.to_owned()
+            },
             kind: if class == Class::Digit {
                 TokenKind::Number
             } else {
@@ -178,9 +220,15 @@ fn flush(
 /// One term of a parsed query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueryTerm {
+    /// The index term: folded, and stemmed for English words.
     pub term: String,
-    /// The customer is still typing this word: it also matches longer terms that start with it.
-    pub prefix: bool,
+    /// While the customer is still typing this word (nothing follows it), the folded word as
+    /// typed, unstemmed: it also matches longer index terms that start with it.
+    pub prefix: Option<String>,
+    /// A word of letters, which may carry a typo worth correcting.
+    pub alphabetic: bool,
+    /// A stop word: matched with a low weight, and not counted for coverage.
+    pub stop_word: bool,
 }
 
 /// Parses a query with the index's tokenizer, keeping what scoring needs.
@@ -208,17 +256,20 @@ pub fn parse_query(query: &str) -> Vec<QueryTerm> {
                 !covered(before) && !covered(after)
             }
         };
-        if !keep {
+        if !keep || terms.iter().any(|t| t.term == token.term) {
             continue;
         }
-        let prefix =
-            matches!(token.kind, TokenKind::Word | TokenKind::Number) && token.end == query.len();
-        if !terms.iter().any(|t| t.term == token.term) {
-            terms.push(QueryTerm {
-                term: token.term.clone(),
-                prefix,
-            });
-        }
+        let typed: String = query[token.start..token.end]
+            .chars()
+            .flat_map(fold_char)
+            .collect();
+        let is_word = matches!(token.kind, TokenKind::Word | TokenKind::Number);
+        terms.push(QueryTerm {
+            term: token.term.clone(),
+            prefix: (is_word && token.end == query.len()).then(|| typed.clone()),
+            alphabetic: token.kind == TokenKind::Word,
+            stop_word: token.kind == TokenKind::Word && is_stop_word(&typed),
+        });
     }
     terms
 }
@@ -239,12 +290,10 @@ mod tests {
     fn check_query(text: &str, expected: Expect) {
         let rendered: Vec<String> = parse_query(text)
             .into_iter()
-            .map(|t| {
-                if t.prefix {
-                    format!("{}*", t.term)
-                } else {
-                    t.term
-                }
+            .map(|t| match t.prefix {
+                Some(typed) => format!("{}({typed}*)", t.term),
+                None if t.stop_word => format!("{}(stop)", t.term),
+                None => t.term,
             })
             .collect();
         expected.assert_eq(&rendered.join(" "));
@@ -262,7 +311,7 @@ mod tests {
     fn letters_and_digits_split_and_cjk_gets_unigrams_and_bigrams() {
         check(
             "iPhone15退货",
-            expect!["iphone@0..6 15@6..8 退@8..11 退货@8..14 货@11..14"],
+            expect!["iphon@0..6 15@6..8 退@8..11 退货@8..14 货@11..14"],
         );
     }
 
@@ -275,6 +324,20 @@ mod tests {
     }
 
     #[test]
+    fn traditional_chinese_folds_to_simplified_both_in_text_and_queries() {
+        check(
+            "運費退貨",
+            expect!["运@0..3 运费@0..6 费@3..6 费退@3..9 退@6..9 退货@6..12 货@9..12"],
+        );
+        assert_eq!(parse_query("登錄"), parse_query("登录"));
+    }
+
+    #[test]
+    fn english_words_are_stemmed_so_inflections_meet() {
+        check("Refunded refunds", expect!["refund@0..8 refund@9..16"]);
+    }
+
+    #[test]
     fn order_numbers_next_to_chinese_are_their_own_token() {
         check(
             "订单号 123456",
@@ -284,8 +347,12 @@ mod tests {
 
     #[test]
     fn query_uses_bigrams_for_runs_and_marks_the_last_word_as_prefix() {
-        check_query("运费 refu", expect!["运费 refu*"]);
-        check_query("退 ship ", expect!["退 ship"]);
+        check_query("运费 refu", expect!["运费 refu(refu*)"]);
+        check_query("退 shipping ", expect!["退 ship"]);
+        check_query(
+            "How do I get refunded",
+            expect!["how(stop) do(stop) i(stop) get(stop) refund(refunded*)"],
+        );
         check_query("怎么退货", expect!["怎么 么退 退货"]);
     }
 }
