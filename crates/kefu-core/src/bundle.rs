@@ -42,12 +42,16 @@ const SECTION_NAMES: [&str; 5] = ["meta", "directory", "store", "terms", "postin
 pub struct BundleMeta {
     /// Locale shown when a document has no translation in the customer's locale.
     pub default_locale: String,
+    /// Groups of words or phrases customers use interchangeably (`退货`, `退换货`, `return`), as
+    /// editors define them. A query containing one phrase of a group also matches the others.
+    pub synonyms: Vec<Vec<String>>,
 }
 
 impl BundleMeta {
     pub fn new(default_locale: &str) -> BundleMeta {
         BundleMeta {
             default_locale: default_locale.to_owned(),
+            synonyms: Vec::new(),
         }
     }
 }

@@ -66,6 +66,10 @@ pub const TYPO_MIN_LEN: [usize; 2] = [4, 8];
 /// At most this many index terms stand in for one misspelt word.
 pub const MAX_TYPO_EXPANSIONS: usize = 32;
 
+/// Weight of a synonym's terms relative to the words the customer typed. Range 0.0–1.0; just
+/// below 1.0 so an article using the customer's own word wins a tie.
+pub const SYNONYM_WEIGHT: f32 = 0.9;
+
 /// Weight of a stop word (`how`, `the`, `my`) relative to other words. Range 0.0–1.0: it still
 /// breaks ties between otherwise equal documents, but cannot outweigh a word that carries meaning.
 pub const STOP_WORD_WEIGHT: f32 = 0.2;
@@ -197,6 +201,8 @@ pub struct Index {
     /// For each locale of the KB, which documents a customer in that locale sees: its own, plus
     /// default-locale documents that have no translation in it.
     locale_views: Vec<(String, Vec<bool>)>,
+    /// The bundle's synonym groups, each phrase parsed into its query terms once at load.
+    synonyms: Vec<Vec<Vec<QueryTerm>>>,
     checksum: u32,
 }
 
@@ -241,8 +247,20 @@ impl Index {
         }
         let count = parts.docs.len().max(1) as f64;
         let avg_field_lens = totals.map(|total| ((total / count) as f32).max(1.0));
+        let synonyms = parts
+            .meta
+            .synonyms
+            .iter()
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|phrase| parse_query(&format!("{phrase} ")))
+                    .collect()
+            })
+            .collect();
         let mut index = Index {
             locale_views: Vec::new(),
+            synonyms,
             meta: parts.meta,
             docs: parts.docs,
             store: parts.store,
@@ -371,13 +389,21 @@ impl Index {
         // snippets highlight only each query term's best matches (not `bank` when `back` matched).
         let mut matched_terms: HashMap<u32, Vec<(usize, String, f32)>> = HashMap::new();
 
+        let mut synonyms = self.synonym_terms(&query_terms);
         for (query_idx, query_term) in query_terms.iter().enumerate() {
             let term_weight = if query_term.stop_word {
                 STOP_WORD_WEIGHT
             } else {
                 1.0
             };
-            for (term, (offset, weight)) in self.expand(query_term) {
+            let mut expansions = self.expand(query_term);
+            for synonym in std::mem::take(&mut synonyms[query_idx]) {
+                if let Some(offset) = self.terms.get(&synonym) {
+                    let slot = expansions.entry(synonym).or_insert((offset, 0.0));
+                    slot.1 = slot.1.max(SYNONYM_WEIGHT);
+                }
+            }
+            for (term, (offset, weight)) in expansions {
                 let weight = weight * term_weight;
                 let Some(postings) = self.read_postings(offset) else {
                     continue;
@@ -462,6 +488,36 @@ impl Index {
                 }
             })
             .collect()
+    }
+
+    /// For each query term, the terms of synonyms that stand in for it: when every term of a
+    /// phrase of a synonym group is in the query, the meaningful terms of the group's other
+    /// phrases become alternatives for each query term that phrase covers.
+    fn synonym_terms(&self, query_terms: &[QueryTerm]) -> Vec<Vec<String>> {
+        let mut out = vec![Vec::new(); query_terms.len()];
+        let in_query = |term: &QueryTerm| query_terms.iter().any(|q| q.term == term.term);
+        for group in &self.synonyms {
+            for (phrase_idx, phrase) in group.iter().enumerate() {
+                if phrase.is_empty() || !phrase.iter().all(in_query) {
+                    continue;
+                }
+                let alternatives = group
+                    .iter()
+                    .enumerate()
+                    .filter(|(other_idx, _)| *other_idx != phrase_idx)
+                    .flat_map(|(_, other)| other.iter().filter(|t| !t.stop_word));
+                for alternative in alternatives {
+                    for (slot, query_term) in out.iter_mut().zip(query_terms) {
+                        if phrase.iter().any(|t| t.term == query_term.term)
+                            && !slot.contains(&alternative.term)
+                        {
+                            slot.push(alternative.term.clone());
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Index terms standing for a query term, with the offset of their postings and their weight:

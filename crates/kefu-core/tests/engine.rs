@@ -232,6 +232,41 @@ fn stop_words_alone_do_not_decide_the_ranking() {
 }
 
 #[test]
+fn editor_synonyms_let_a_customer_use_their_own_words() {
+    let mut meta = BundleMeta::new("zh-CN");
+    meta.synonyms = vec![
+        vec!["运费".into(), "邮费".into(), "快递费".into()],
+        vec!["log in".into(), "sign in".into(), "登录".into()],
+    ];
+    let index = Index::from_bytes(bundle::encode(&fixture(), &meta)).unwrap();
+    let top = |query: &str, locale: &str| {
+        let options = SearchOptions {
+            locale: Some(locale.into()),
+            limit: 3,
+        };
+        let hits = index.search(query, &options);
+        hits.first().map(|hit| index.entry(hit.doc).id.clone())
+    };
+    // 快递费 appears nowhere in the KB; its synonym 运费 does.
+    assert_eq!(
+        top("快递费多少", "zh-CN").as_deref(),
+        Some("shipping-costs")
+    );
+    // "sign in" appears nowhere; "log in" does.
+    assert_eq!(
+        top("cannot sign in", "en").as_deref(),
+        Some("cannot-log-in")
+    );
+    // Without the synonyms neither query finds its article.
+    let plain = self::index();
+    let options = SearchOptions {
+        locale: Some("en".into()),
+        limit: 3,
+    };
+    assert!(plain.search("sign", &options).is_empty());
+}
+
+#[test]
 fn nothing_searchable_gives_no_hits_rather_than_an_error() {
     check("?!。 ", "en", expect![""]);
     check("zzzzqqq", "en", expect![""]);
