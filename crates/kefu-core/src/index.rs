@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{self, BundleError, BundleMeta};
 use crate::kb::{DocEntry, Document};
-use crate::text::{QueryTerm, parse_query, tokenize};
+use crate::text::{QueryTerm, TokenKind, fold_char, parse_query, tokenize};
 use crate::varint;
 
 /// The fields a term can occur in, in postings-mask bit order.
@@ -53,6 +53,10 @@ pub const PREFIX_WEIGHT: f32 = 0.8;
 
 /// At most this many index terms stand in for one prefix, so a one-letter prefix stays fast.
 pub const MAX_PREFIX_EXPANSIONS: usize = 64;
+
+/// How many letters a word being typed may run past an index stem and still match it
+/// (`shippi` → `ship`). Porter's longest common inflectional endings (`-ing`, `-ies`) fit.
+pub const MAX_STEM_OVERRUN: usize = 3;
 
 /// Weight of an index term one or two edits away from an alphabetic query word (a typo), indexed
 /// by the edit distance. Range 0.0–1.0; below [`PREFIX_WEIGHT`] so exact words and completions
@@ -490,6 +494,79 @@ impl Index {
             .collect()
     }
 
+    /// A corrected query for "did you mean", when some word of `query` matches nothing in the
+    /// customer's locale but a word one or two edits away is in a title or similar question
+    /// there. Suggestions are whole words as editors wrote them (`delivery`), never stems.
+    /// `None` when every word matched or no correction was found.
+    pub fn suggest(&self, query: &str, locale: Option<&str>) -> Option<String> {
+        let visible = self.visible(locale);
+        let mut vocabulary: BTreeMap<String, usize> = BTreeMap::new();
+        for (doc_number, record) in self.docs.iter().enumerate() {
+            if visible.is_some_and(|v| !v.get(doc_number).copied().unwrap_or(false)) {
+                continue;
+            }
+            // Titles are in the directory; similar questions need the document itself.
+            let mut texts = vec![record.entry.title.clone()];
+            if let Ok(document) = self.document(doc_number as u32) {
+                texts.extend(document.similar);
+            }
+            for text in texts {
+                for token in tokenize(&text)
+                    .into_iter()
+                    .filter(|t| t.kind == TokenKind::Word)
+                {
+                    let word: String = text[token.start..token.end]
+                        .chars()
+                        .flat_map(fold_char)
+                        .collect();
+                    *vocabulary.entry(word).or_default() += 1;
+                }
+            }
+        }
+        let mut changed = false;
+        let mut out = String::with_capacity(query.len());
+        let mut at = 0;
+        for token in tokenize(query) {
+            if token.kind != TokenKind::Word || token.start < at {
+                continue;
+            }
+            out.push_str(&query[at..token.start]);
+            at = token.end;
+            let typed: String = query[token.start..token.end]
+                .chars()
+                .flat_map(fold_char)
+                .collect();
+            let len = typed.chars().count();
+            let known = self.terms.get(&token.term).is_some_and(|offset| {
+                self.read_postings(offset).is_some_and(|postings| {
+                    postings.iter().any(|(doc, _)| {
+                        visible.is_none_or(|v| v.get(*doc as usize).copied().unwrap_or(false))
+                    })
+                })
+            });
+            if known || len < TYPO_MIN_LEN[0] || crate::text::is_stop_word(&typed) {
+                out.push_str(&query[token.start..token.end]);
+                continue;
+            }
+            let max_distance = if len >= TYPO_MIN_LEN[1] { 2 } else { 1 };
+            // The closest word, then the most frequent, then the first in order: deterministic.
+            let best = vocabulary
+                .iter()
+                .map(|(word, count)| (edit_distance(&typed, word), std::cmp::Reverse(*count), word))
+                .filter(|(distance, _, _)| *distance <= max_distance)
+                .min();
+            match best {
+                Some((_, _, word)) => {
+                    out.push_str(word);
+                    changed = true;
+                }
+                None => out.push_str(&query[token.start..token.end]),
+            }
+        }
+        out.push_str(&query[at..]);
+        changed.then_some(out)
+    }
+
     /// For each query term, the terms of synonyms that stand in for it: when every term of a
     /// phrase of a synonym group is in the query, the meaningful terms of the group's other
     /// phrases become alternatives for each query term that phrase covers.
@@ -552,6 +629,23 @@ impl Index {
                     offset,
                     PREFIX_WEIGHT * (typed_len / key_len).min(1.0).sqrt(),
                 );
+            }
+            // Index terms are stems, and a half-typed inflection runs past its stem: `shippi`, on
+            // the way to `shipping`, starts with the stem `ship` but is no prefix of it. So a word
+            // being typed also matches stems it starts with, at most MAX_STEM_OVERRUN letters
+            // shorter, lest results flicker to nothing in the middle of a word.
+            if query_term.alphabetic && typed.is_ascii() {
+                let shortest = typed.len().saturating_sub(MAX_STEM_OVERRUN).max(3);
+                for end in (shortest..typed.len()).rev() {
+                    if let Some(offset) = self.terms.get(&typed[..end]) {
+                        add(
+                            &typed.as_bytes()[..end],
+                            offset,
+                            PREFIX_WEIGHT * (end as f32 / typed_len).sqrt(),
+                        );
+                        break;
+                    }
+                }
             }
         }
         let len = query_term.term.chars().count();

@@ -191,6 +191,26 @@ fn inflected_english_words_meet_their_stem() {
 }
 
 #[test]
+fn results_do_not_flicker_while_an_inflected_word_is_typed() {
+    let index = index();
+    let options = SearchOptions {
+        locale: Some("en".into()),
+        limit: 5,
+    };
+    let word = "shipping";
+    for end in 4..=word.len() {
+        let hits = index.search(&word[..end], &options);
+        let top = hits.first().map(|hit| index.entry(hit.doc).id.as_str());
+        assert_eq!(
+            top,
+            Some("shipping-costs"),
+            "after typing {:?}",
+            &word[..end]
+        );
+    }
+}
+
+#[test]
 fn typos_in_longer_words_are_forgiven_but_rank_below_exact_matches() {
     // One letter missing from a five-letter word, and a doubled consonant dropped.
     check(
@@ -264,6 +284,27 @@ fn editor_synonyms_let_a_customer_use_their_own_words() {
         limit: 3,
     };
     assert!(plain.search("sign", &options).is_empty());
+}
+
+#[test]
+fn did_you_mean_offers_real_words_from_the_kb() {
+    let index = index();
+    let en = Some("en");
+    assert_eq!(
+        index.suggest("shiping costs", en).as_deref(),
+        Some("shipping costs")
+    );
+    assert_eq!(
+        index.suggest("verifcation code", en).as_deref(),
+        Some("verification code")
+    );
+    assert_eq!(index.suggest("refund", en), None, "nothing to correct");
+    assert_eq!(index.suggest("xyzzyq", en), None, "nothing close enough");
+    assert_eq!(
+        index.suggest("运费", Some("zh-CN")),
+        None,
+        "Chinese is not corrected by edits"
+    );
 }
 
 #[test]
