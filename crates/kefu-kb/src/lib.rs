@@ -9,7 +9,51 @@
 //!                        locales = ["zh-CN", "en"]
 //!   zh-CN/refunds.md     front matter between `---` lines, then Markdown
 //!   en/refunds.md        the same article in English: same id (the file stem), another locale
+//!   zh-CN/faq.faq.jsonl  FAQ entries, in the locale of their directory
+//!   en/faq.faq.csv       the same entries in English: same ids, another locale
+//!   imported.faq.csv     FAQ entries at the root: each names its locale, or gets the default
 //! ```
+//!
+//! # FAQ tables
+//!
+//! Site owners moving from another helpdesk bring their FAQ as a table, anywhere under the KB
+//! directory. Each entry becomes one [`kefu_core::Document`] of kind [`DocKind::Faq`]: the
+//! question is its title, the answer its body, and it shares the id namespace of its locale with
+//! the articles (a duplicate id is an error, and `article:<id>` links may point to it).
+//!
+//! | field      | required | meaning                                                            |
+//! |------------|----------|--------------------------------------------------------------------|
+//! | `id`       | yes      | the same rule as article ids: `[a-z0-9][a-z0-9-]*`                 |
+//! | `question` | yes      | the title; not empty                                               |
+//! | `answer`   | yes      | Markdown, converted with exactly the rules of article bodies       |
+//! | `similar`  | no       | other ways customers ask the question                              |
+//! | `category` | no       | defaults to `general`                                              |
+//! | `locale`   | no       | defaults to the locale directory the file is in, else the default  |
+//!
+//! Inside `kb/<locale>/` the directory decides the locale, as it does for articles: an entry
+//! naming another one is an error. At the root, an entry's `locale` must be one of `kb.toml`'s.
+//!
+//! **`*.faq.jsonl`**: one JSON object a line, with exactly the keys above (an unknown key is an
+//! error, with "did you mean" for near misses); `similar` is a list of strings; blank lines are
+//! skipped.
+//!
+//! ```text
+//! {"id": "cash-on-delivery", "question": "支持货到付款吗？", "similar": ["能不能到付"], "answer": "不支持。"}
+//! ```
+//!
+//! **`*.faq.csv`**: RFC 4180 CSV, UTF-8 with or without a byte-order mark, LF or CRLF line ends.
+//! The first line names the columns, in any order (`id`, `question` and `answer` required; any
+//! other name is an error); `similar` holds the questions separated by `|`. Quote a field with
+//! `"` to put commas, line breaks or doubled quotes (`""`) in it; records spanning several lines
+//! still report their problems at the right line.
+//!
+//! ```text
+//! id,question,similar,answer,category
+//! cash-on-delivery,Do you accept cash on delivery?,can I pay on delivery|COD,"No, every order is paid online.",payment
+//! ```
+//!
+//! Problems inside an answer point into the file: exactly for CSV answers and for JSON strings
+//! without escapes, at the start of the string for JSON strings with escapes (`\n`).
 //!
 //! Compiling never stops at the first problem (as rust-analyzer's parser never fails): every file
 //! is read, every problem becomes a [`Diagnostic`], and the caller decides what to do with the
@@ -29,7 +73,9 @@
 //! **Boundary:** this crate is native only: it reads the filesystem so the engine does not have to.
 
 mod config;
+mod csv;
 mod diagnostic;
+mod faq;
 mod front_matter;
 mod markdown;
 
@@ -50,7 +96,8 @@ const MAX_DEPTH: usize = 16;
 /// Everything [`compile`] found.
 #[derive(Clone, Debug)]
 pub struct Compiled {
-    /// The articles, sorted by (locale, id). Incomplete when [`Compiled::has_errors`].
+    /// The articles and FAQ entries, sorted by (locale, id). Incomplete when
+    /// [`Compiled::has_errors`].
     pub documents: Vec<Document>,
     pub meta: BundleMeta,
     /// The locales configured in `kb.toml`, in its order (empty when it could not be read).
@@ -98,17 +145,59 @@ struct Compiler<'a> {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// One article file after reading it on its own.
-struct Article {
+/// What a source file holds, decided by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SourceKind {
+    /// `*.md`: one article.
+    Article,
+    /// `*.faq.jsonl` or `*.faq.csv`: any number of FAQ entries.
+    Faq(faq::Format),
+}
+
+impl SourceKind {
+    fn of(path: &Path) -> Option<SourceKind> {
+        if is_markdown(path) {
+            Some(SourceKind::Article)
+        } else {
+            faq::Format::of(path).map(SourceKind::Faq)
+        }
+    }
+}
+
+/// A source file to read, with the locale directory it is in (`None` for FAQ tables at the KB
+/// root, whose entries name their locale or get the default one).
+struct SourceFile {
     path: PathBuf,
+    kind: SourceKind,
+    dir_locale: Option<String>,
+}
+
+/// One document's worth of source after reading its file: an article file, or one entry of an
+/// FAQ table. The KB-wide checks (duplicate ids, links) work on these, so both kinds obey them
+/// alike.
+struct Unit {
+    path: PathBuf,
+    kind: DocKind,
     locale: String,
-    /// `None` when the id is invalid (already reported).
+    /// `None` when the id is missing or invalid (already reported).
     id: Option<String>,
-    /// Where the id was written: the `id:` line, or the start of the file for a file stem.
+    /// Where the id was written: the `id:` line, the start of an article file for a file stem,
+    /// or the id's value in an FAQ entry.
     id_at: (u32, u32),
-    /// `None` when the file could not be parsed far enough to make a document.
+    /// `None` when the source could not be read far enough to make a document.
     document: Option<Document>,
     article_links: Vec<ArticleLinkRef>,
+}
+
+impl Unit {
+    /// Where the unit is, for naming it in another unit's diagnostic: an article by its file, an
+    /// FAQ entry by its file and line.
+    fn location(&self) -> String {
+        match self.kind {
+            DocKind::Faq => format!("{}:{}", self.path.display(), self.id_at.0),
+            _ => self.path.display().to_string(),
+        }
+    }
 }
 
 impl Compiler<'_> {
@@ -139,18 +228,33 @@ impl Compiler<'_> {
             compiled.locales = config.locales.clone();
         }
 
-        let files = self.find_articles(config.as_ref(), &config_path, &config_text);
-        let articles: Vec<Article> = files
-            .into_iter()
-            .map(|(path, locale)| self.read_article(path, locale))
-            .collect();
-        self.check_duplicates(&articles);
-        self.check_links(&articles, &compiled.meta.default_locale);
+        let mut files = self.find_sources(config.as_ref(), &config_path, &config_text);
+        // Articles first (the sort is stable, so each group stays sorted by path): when an FAQ
+        // entry takes an article's id, the imported entry is the one reported, not the article.
+        files.sort_by_key(|file| matches!(file.kind, SourceKind::Faq(_)));
+        let mut units: Vec<Unit> = Vec::new();
+        for file in files {
+            match (file.kind, file.dir_locale) {
+                (SourceKind::Article, Some(locale)) => {
+                    units.push(self.read_article(file.path, locale));
+                }
+                // Articles at the root are reported when found and never read.
+                (SourceKind::Article, None) => {}
+                (SourceKind::Faq(format), dir_locale) => units.extend(self.read_faq(
+                    &file.path,
+                    format,
+                    dir_locale.as_deref(),
+                    config.as_ref(),
+                )),
+            }
+        }
+        self.check_duplicates(&units);
+        self.check_links(&units, &compiled.meta.default_locale);
 
         let mut seen = BTreeSet::new();
-        compiled.documents = articles
+        compiled.documents = units
             .into_iter()
-            .filter_map(|article| article.document)
+            .filter_map(|unit| unit.document)
             .filter(|doc| seen.insert((doc.locale.clone(), doc.id.clone())))
             .collect();
         compiled
@@ -229,21 +333,28 @@ impl Compiler<'_> {
         }
     }
 
-    /// Lists the article files, sorted, with their locale. Reports directories at the root that
-    /// are not configured locales and Markdown files outside any locale.
-    fn find_articles(
+    /// Lists the source files, sorted, with their locale: articles and FAQ tables in locale
+    /// directories, and FAQ tables at the root. Reports directories at the root that are not
+    /// configured locales and Markdown files outside any locale.
+    fn find_sources(
         &mut self,
         config: Option<&config::Config>,
         config_path: &Path,
         config_text: &str,
-    ) -> Vec<(PathBuf, String)> {
+    ) -> Vec<SourceFile> {
         let kb_dir = self.kb_dir.to_path_buf();
-        let mut articles = Vec::new();
+        let mut sources = Vec::new();
         let mut found_locales = BTreeSet::new();
         for (path, is_dir) in self.read_dir_sorted(&kb_dir) {
             let name = file_name(&path);
             if !is_dir {
-                if is_markdown(&path) {
+                if let Some(SourceKind::Faq(format)) = SourceKind::of(&path) {
+                    sources.push(SourceFile {
+                        path,
+                        kind: SourceKind::Faq(format),
+                        dir_locale: None,
+                    });
+                } else if is_markdown(&path) {
                     let locale = config.map_or("en", |config| config.default_locale.as_str());
                     let example = kb_dir.join(locale).join(&name);
                     self.report(
@@ -254,6 +365,8 @@ impl Compiler<'_> {
                                 example.display()
                             )),
                     );
+                } else {
+                    self.check_misnamed_table(&path);
                 }
                 continue;
             }
@@ -263,23 +376,16 @@ impl Compiler<'_> {
                 None => {}
                 Some(config) if config.locales.contains(&name) => {}
                 Some(config) => {
-                    let mut problem = Problem::error(
+                    let problem = Problem::error(
                         1,
                         1,
                         format!("directory `{name}` is not a locale of this knowledge base"),
-                    );
-                    let case_insensitive = config
-                        .locales
-                        .iter()
-                        .find(|locale| locale.eq_ignore_ascii_case(&name));
-                    let suggestion = case_insensitive
-                        .map(String::as_str)
-                        .or_else(|| closest(&name, config.locales.iter().map(String::as_str), 1));
-                    let configured = config.locales.join(", ");
-                    problem = problem.with_hint(match suggestion {
-                        Some(locale) => format!("did you mean `{locale}`? The locales in kb.toml are: {configured}"),
-                        None => format!("the locales in kb.toml are: {configured}; add `{name}` to `locales` there, or move the directory out of the KB"),
-                    });
+                    )
+                    .with_hint(locale_hint(
+                        &name,
+                        &config.locales,
+                        "move the directory out of the KB",
+                    ));
                     self.report(&path, problem);
                     continue;
                 }
@@ -287,7 +393,11 @@ impl Compiler<'_> {
             found_locales.insert(name.clone());
             let mut files = Vec::new();
             self.walk(&path, 0, &mut files);
-            articles.extend(files.into_iter().map(|file| (file, name.clone())));
+            sources.extend(files.into_iter().map(|(path, kind)| SourceFile {
+                path,
+                kind,
+                dir_locale: Some(name.clone()),
+            }));
         }
         if let Some(config) = config {
             for locale in config
@@ -310,7 +420,7 @@ impl Compiler<'_> {
                 );
             }
         }
-        articles
+        sources
     }
 
     /// The non-hidden entries of `dir`, sorted by name so output does not depend on the
@@ -339,7 +449,7 @@ impl Compiler<'_> {
         out
     }
 
-    fn walk(&mut self, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    fn walk(&mut self, dir: &Path, depth: usize, out: &mut Vec<(PathBuf, SourceKind)>) {
         if depth > MAX_DEPTH {
             self.report(
                 dir,
@@ -355,18 +465,47 @@ impl Compiler<'_> {
         for (path, is_dir) in self.read_dir_sorted(dir) {
             if is_dir {
                 self.walk(&path, depth + 1, out);
-            } else if is_markdown(&path) {
-                out.push(path);
+            } else if let Some(kind) = SourceKind::of(&path) {
+                out.push((path, kind));
+            } else {
+                self.check_misnamed_table(&path);
             }
         }
     }
 
-    fn read_article(&mut self, path: PathBuf, locale: String) -> Article {
+    /// Warns about a `.csv` or `.jsonl` file that is not named as an FAQ table, because it is
+    /// most likely one whose entries the author expects to see.
+    fn check_misnamed_table(&mut self, path: &Path) {
+        let Some(extension) = path.extension().and_then(|extension| extension.to_str()) else {
+            return;
+        };
+        if extension != "csv" && extension != "jsonl" {
+            return;
+        }
         let stem = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut article = Article {
+        self.report(
+            path,
+            Problem::warning(
+                1,
+                1,
+                format!("this file is ignored: FAQ tables are named `*.faq.{extension}`"),
+            )
+            .with_hint(format!(
+                "to import its entries, rename it to `{stem}.faq.{extension}`"
+            )),
+        );
+    }
+
+    fn read_article(&mut self, path: PathBuf, locale: String) -> Unit {
+        let stem = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut article = Unit {
+            kind: DocKind::Article,
             id: is_slug(&stem).then(|| stem.clone()),
             id_at: (1, 1),
             path,
@@ -401,11 +540,15 @@ impl Compiler<'_> {
             }
             Some(id) => {
                 article.id = None;
-                self.report(&path, bad_id(&id.value, id.line, id.col, "change `id:` to"));
+                self.report(
+                    &path,
+                    bad_id(&id.value, id.line, id.col, "change `id:` to", "article id"),
+                );
             }
-            None if article.id.is_none() => {
-                self.report(&path, bad_id(&stem, 1, 1, "rename the file to"))
-            }
+            None if article.id.is_none() => self.report(
+                &path,
+                bad_id(&stem, 1, 1, "rename the file to", "article id"),
+            ),
             None => {}
         }
         if let Some(written) = &fm.locale
@@ -460,43 +603,206 @@ impl Compiler<'_> {
         article
     }
 
-    /// Two articles with the same id in one locale: the second is reported, naming the first.
-    fn check_duplicates(&mut self, articles: &[Article]) {
-        let mut first_seen: BTreeMap<(&str, &str), &Path> = BTreeMap::new();
-        for article in articles {
-            let Some(id) = &article.id else { continue };
-            match first_seen.get(&(article.locale.as_str(), id.as_str())) {
+    /// Reads one FAQ table into a unit per entry. `dir_locale` is the locale directory the file
+    /// is in, `None` at the KB root.
+    fn read_faq(
+        &mut self,
+        path: &Path,
+        format: faq::Format,
+        dir_locale: Option<&str>,
+        config: Option<&config::Config>,
+    ) -> Vec<Unit> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.report(
+                    path,
+                    Problem::error(1, 1, format!("cannot read the file: {error}")),
+                );
+                return Vec::new();
+            }
+        };
+        let Some(text) = self.decode(path, &bytes) else {
+            return Vec::new();
+        };
+        let parsed = faq::parse(format, &text);
+        for problem in parsed.problems {
+            self.report(path, problem);
+        }
+        parsed
+            .entries
+            .into_iter()
+            .map(|entry| self.faq_unit(path, entry, dir_locale, config))
+            .collect()
+    }
+
+    /// Turns one FAQ entry into a unit: decides its locale and converts its answer with the same
+    /// Markdown rules as articles.
+    fn faq_unit(
+        &mut self,
+        path: &Path,
+        entry: faq::Entry,
+        dir_locale: Option<&str>,
+        config: Option<&config::Config>,
+    ) -> Unit {
+        let (locale, locale_is_valid) = self.faq_locale(path, &entry, dir_locale, config);
+        let converted = entry.answer.as_ref().map(|answer| {
+            markdown::convert_answer(&answer.text, &|line, col| answer.place(line, col))
+        });
+        let (body, article_links) = match converted {
+            Some(converted) => {
+                for problem in converted.problems {
+                    self.report(path, problem);
+                }
+                (Some(converted.blocks), converted.article_links)
+            }
+            None => (None, Vec::new()),
+        };
+        let id_at = entry
+            .id
+            .as_ref()
+            .map_or((entry.line, 1), |id| (id.line, id.col));
+        let id = entry.id.map(|id| id.value);
+        let document = match (&id, entry.question, body) {
+            (Some(id), Some(question), Some(body)) if locale_is_valid => Some(Document {
+                id: id.clone(),
+                kind: DocKind::Faq,
+                locale: locale.clone(),
+                title: question,
+                category: entry.category,
+                tags: Vec::new(),
+                similar: entry.similar,
+                body,
+            }),
+            _ => None,
+        };
+        Unit {
+            path: path.to_path_buf(),
+            kind: DocKind::Faq,
+            locale,
+            id,
+            id_at,
+            document,
+            article_links,
+        }
+    }
+
+    /// The locale of an FAQ entry: the one it names, else its file's locale directory, else the
+    /// KB's default; and whether that is valid (a problem was reported when not). Inside a locale
+    /// directory the directory decides, as it does for articles, so an entry naming another
+    /// locale there is a mistake rather than an override.
+    fn faq_locale(
+        &mut self,
+        path: &Path,
+        entry: &faq::Entry,
+        dir_locale: Option<&str>,
+        config: Option<&config::Config>,
+    ) -> (String, bool) {
+        match (&entry.locale, dir_locale) {
+            (Some(written), Some(dir)) if written.value != dir => {
+                self.report(
+                    path,
+                    Problem::error(
+                        written.line,
+                        written.col,
+                        format!(
+                            "locale `{}` does not match the directory the file is in ({})",
+                            written.value,
+                            self.kb_dir.join(dir).display()
+                        ),
+                    )
+                    .with_hint(format!(
+                        "the directory decides the locale: remove the locale from this entry, or move the entry to an FAQ file at the KB root ({}), where each entry names its own",
+                        self.kb_dir.display()
+                    )),
+                );
+                (dir.to_owned(), false)
+            }
+            (_, Some(dir)) => (dir.to_owned(), true),
+            (Some(written), None) => match config {
+                Some(config) if !config.locales.contains(&written.value) => {
+                    self.report(
+                        path,
+                        Problem::error(
+                            written.line,
+                            written.col,
+                            format!(
+                                "unknown locale `{}`: it is not a locale of this knowledge base",
+                                written.value
+                            ),
+                        )
+                        .with_hint(locale_hint(
+                            &written.value,
+                            &config.locales,
+                            "change the entry's locale",
+                        )),
+                    );
+                    (written.value.clone(), false)
+                }
+                _ => (written.value.clone(), true),
+            },
+            (None, None) => match config {
+                Some(config) => (config.default_locale.clone(), true),
+                // Without kb.toml (already reported) there is no default locale to give it.
+                None => (String::new(), false),
+            },
+        }
+    }
+
+    /// Two documents with the same id in one locale, whether articles or FAQ entries: the second
+    /// is reported, naming the first.
+    fn check_duplicates(&mut self, units: &[Unit]) {
+        let mut first_seen: BTreeMap<(&str, &str), &Unit> = BTreeMap::new();
+        for unit in units {
+            let Some(id) = &unit.id else { continue };
+            match first_seen.get(&(unit.locale.as_str(), id.as_str())) {
                 Some(first) => {
-                    let (line, col) = article.id_at;
+                    let (line, col) = unit.id_at;
+                    let (what, hint) = match unit.kind {
+                        DocKind::Faq => (
+                            "FAQ id",
+                            "ids must be unique within a locale, across articles and FAQ entries: change this entry's id",
+                        ),
+                        _ => (
+                            "article id",
+                            "ids must be unique within a locale: rename one of the files, or change its `id:`",
+                        ),
+                    };
                     let problem = Problem::error(
                         line,
                         col,
-                        format!("duplicate article id `{id}` in locale {}: also {}", article.locale, first.display()),
+                        format!(
+                            "duplicate {what} `{id}` in locale {}: also {}",
+                            unit.locale,
+                            first.location()
+                        ),
                     )
-                    .with_hint("ids must be unique within a locale: rename one of the files, or change its `id:`");
-                    self.report(&article.path, problem);
+                    .with_hint(hint);
+                    self.report(&unit.path, problem);
                 }
                 None => {
-                    first_seen.insert((article.locale.as_str(), id.as_str()), &article.path);
+                    first_seen.insert((unit.locale.as_str(), id.as_str()), unit);
                 }
             }
         }
     }
 
-    /// Every `article:` link must name an article of the KB in some locale. A link that only
-    /// works in another locale than the reader's and the default one gets a warning, because the
-    /// widget falls back to the default locale only.
-    fn check_links(&mut self, articles: &[Article], default_locale: &str) {
-        let all_ids: BTreeSet<&str> = articles
+    /// Every `article:` link must name a document of the KB (an article or an FAQ entry) in some
+    /// locale. A link that only works in another locale than the reader's and the default one
+    /// gets a warning, because the widget falls back to the default locale only.
+    fn check_links(&mut self, units: &[Unit], default_locale: &str) {
+        let all_ids: BTreeSet<&str> = units.iter().filter_map(|unit| unit.id.as_deref()).collect();
+        let by_locale: BTreeSet<(&str, &str)> = units
             .iter()
-            .filter_map(|article| article.id.as_deref())
+            .filter_map(|unit| Some((unit.locale.as_str(), unit.id.as_deref()?)))
             .collect();
-        let by_locale: BTreeSet<(&str, &str)> = articles
+        let article_ids: BTreeSet<&str> = units
             .iter()
-            .filter_map(|article| Some((article.locale.as_str(), article.id.as_deref()?)))
+            .filter(|unit| unit.kind == DocKind::Article)
+            .filter_map(|unit| unit.id.as_deref())
             .collect();
-        for article in articles {
-            for link in &article.article_links {
+        for unit in units {
+            for link in &unit.article_links {
                 if !all_ids.contains(link.id.as_str()) {
                     let max_distance = (link.id.chars().count() / 3).max(2);
                     let problem = Problem::error(
@@ -521,17 +827,34 @@ impl Compiler<'_> {
                             "article ids are file names without `.md`, e.g. article:refunds",
                         ),
                     };
-                    self.report(&article.path, problem);
-                } else if !by_locale.contains(&(article.locale.as_str(), link.id.as_str()))
+                    self.report(&unit.path, problem);
+                } else if !by_locale.contains(&(unit.locale.as_str(), link.id.as_str()))
                     && !by_locale.contains(&(default_locale, link.id.as_str()))
                 {
+                    let hint = if article_ids.contains(link.id.as_str()) {
+                        format!(
+                            "add {}",
+                            self.kb_dir
+                                .join(&unit.locale)
+                                .join(format!("{}.md", link.id))
+                                .display()
+                        )
+                    } else {
+                        format!(
+                            "add an FAQ entry with id `{}` in locale {}",
+                            link.id, unit.locale
+                        )
+                    };
                     let problem = Problem::warning(
                         link.line,
                         link.col,
-                        format!("`{}` has no {} or {default_locale} version, so this link leads nowhere", link.id, article.locale),
+                        format!(
+                            "`{}` has no {} or {default_locale} version, so this link leads nowhere",
+                            link.id, unit.locale
+                        ),
                     )
-                    .with_hint(format!("add {}", self.kb_dir.join(&article.locale).join(format!("{}.md", link.id)).display()));
-                    self.report(&article.path, problem);
+                    .with_hint(hint);
+                    self.report(&unit.path, problem);
                 }
             }
         }
@@ -570,11 +893,13 @@ fn suggest_slug(text: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
-fn bad_id(id: &str, line: u32, col: u32, fix: &str) -> Problem {
+/// The problem for an invalid id, `what` being `article id` or `FAQ id`, with a hint built from
+/// `fix` ("rename the file to", "change `id:` to") and the nearest valid id.
+fn bad_id(id: &str, line: u32, col: u32, fix: &str, what: &str) -> Problem {
     let problem = Problem::error(
         line,
         col,
-        format!("`{id}` is not a valid article id: use lowercase ASCII letters, digits and `-`"),
+        format!("`{id}` is not a valid {what}: use lowercase ASCII letters, digits and `-`"),
     );
     match suggest_slug(id) {
         slug if slug.is_empty() => problem.with_hint(format!(
@@ -584,6 +909,26 @@ fn bad_id(id: &str, line: u32, col: u32, fix: &str) -> Problem {
             "{fix} `{slug}.md`, or set `id: {slug}` in its front matter"
         )),
         slug => problem.with_hint(format!("{fix} `{slug}`")),
+    }
+}
+
+/// A hint for `name`, which is not one of `locales`: the locale it most likely means, or how to
+/// make it one, ending with `otherwise` (what else the author can do).
+fn locale_hint(name: &str, locales: &[String], otherwise: &str) -> String {
+    let case_insensitive = locales
+        .iter()
+        .find(|locale| locale.eq_ignore_ascii_case(name));
+    let suggestion = case_insensitive
+        .map(String::as_str)
+        .or_else(|| closest(name, locales.iter().map(String::as_str), 1));
+    let configured = locales.join(", ");
+    match suggestion {
+        Some(locale) => {
+            format!("did you mean `{locale}`? The locales in kb.toml are: {configured}")
+        }
+        None => format!(
+            "the locales in kb.toml are: {configured}; add `{name}` to `locales` there, or {otherwise}"
+        ),
     }
 }
 

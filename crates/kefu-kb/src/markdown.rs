@@ -1,6 +1,7 @@
-//! Article bodies: Markdown in, kefu-core [`Block`]s out, never HTML.
+//! Article bodies and FAQ answers: Markdown in, kefu-core [`Block`]s out, never HTML.
 //!
-//! pulldown-cmark does the parsing; this module walks its events with a stack of open containers
+//! Both go through the same converter, so an answer imported from an FAQ table obeys exactly the
+//! rules an article does. pulldown-cmark does the parsing; this module walks its events with a stack of open containers
 //! and rejects everything the widget cannot render safely or at all: raw HTML (it must never
 //! reach a customer's screen), links with schemes other than http(s) and mailto (`javascript:`),
 //! and, for now, images and tables.
@@ -12,7 +13,7 @@ use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 
 use crate::diagnostic::{LineIndex, Problem};
 
-/// The result of converting one article body.
+/// The result of converting one article body or FAQ answer.
 #[derive(Debug, Default)]
 pub(crate) struct Converted {
     pub blocks: Vec<Block>,
@@ -32,10 +33,41 @@ pub(crate) struct ArticleLinkRef {
 /// Converts the Markdown in `source[body_start..]`. Positions in problems are lines and columns of
 /// the whole of `source`, so they count the front matter above the body.
 pub(crate) fn convert(source: &str, body_start: usize) -> Converted {
+    convert_with(source, body_start, Origin::Article)
+}
+
+/// Converts an FAQ answer taken out of a table. `place` maps a 1-based (line, column) inside
+/// `answer` to the position in the table's file, which is why the table readers decide how exact
+/// it can be (a JSON string with escapes cannot be mapped character by character).
+pub(crate) fn convert_answer(answer: &str, place: &dyn Fn(u32, u32) -> (u32, u32)) -> Converted {
+    convert_with(answer, 0, Origin::FaqAnswer(place))
+}
+
+/// Where the Markdown comes from: it decides how messages name it and where positions point.
+#[derive(Clone, Copy)]
+enum Origin<'p> {
+    /// An article body: positions are already positions in the file.
+    Article,
+    /// An FAQ answer: positions in the answer go through the function to the table's file.
+    FaqAnswer(&'p dyn Fn(u32, u32) -> (u32, u32)),
+}
+
+impl Origin<'_> {
+    /// What the rules are about, in messages such as "HTML is not allowed in articles".
+    fn noun(self) -> &'static str {
+        match self {
+            Origin::Article => "articles",
+            Origin::FaqAnswer(_) => "FAQ answers",
+        }
+    }
+}
+
+fn convert_with(source: &str, body_start: usize, origin: Origin<'_>) -> Converted {
     let body = source.get(body_start..).unwrap_or_default();
     let mut converter = Converter {
         source,
         body_start,
+        origin,
         line_index: LineIndex::new(source),
         stack: vec![Frame::Blocks {
             blocks: Vec::new(),
@@ -106,6 +138,7 @@ enum Frame {
 struct Converter<'a> {
     source: &'a str,
     body_start: usize,
+    origin: Origin<'a>,
     line_index: LineIndex<'a>,
     stack: Vec<Frame>,
     out: Converted,
@@ -119,7 +152,11 @@ const SOFT_BREAK: &str = "\n";
 
 impl Converter<'_> {
     fn position(&self, body_offset: usize) -> (u32, u32) {
-        self.line_index.line_col(self.body_start + body_offset)
+        let (line, col) = self.line_index.line_col(self.body_start + body_offset);
+        match self.origin {
+            Origin::Article => (line, col),
+            Origin::FaqAnswer(place) => place(line, col),
+        }
     }
 
     fn error(&mut self, body_offset: usize, message: impl Into<String>, hint: Option<String>) {
@@ -169,9 +206,10 @@ impl Converter<'_> {
             | Event::TaskListMarker(_)
             | Event::InlineMath(_)
             | Event::DisplayMath(_) => {
+                let noun = self.origin.noun();
                 self.error(
                     range.start,
-                    "this Markdown extension is not supported in articles",
+                    format!("this Markdown extension is not supported in {noun}"),
                     None,
                 );
             }
@@ -186,7 +224,10 @@ impl Converter<'_> {
         self.last_html_line = Some(line);
         self.error(
             body_offset,
-            format!("HTML is not allowed in articles (line {line}); use Markdown"),
+            format!(
+                "HTML is not allowed in {} (line {line}); use Markdown",
+                self.origin.noun()
+            ),
             Some("write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\\<`".to_owned()),
         );
     }
@@ -200,9 +241,17 @@ impl Converter<'_> {
             Tag::Heading { level, .. } => {
                 let level = level as u8;
                 if level == 1 {
+                    let message = match self.origin {
+                        Origin::Article => {
+                            "a level-1 heading in the body: the title comes from front matter; use ##"
+                        }
+                        Origin::FaqAnswer(_) => {
+                            "a level-1 heading in an answer: the title is the question; use ##"
+                        }
+                    };
                     self.warning(
                         range.start,
-                        "a level-1 heading in the body: the title comes from front matter; use ##",
+                        message,
                         "section headings start at `##`; this one is shown as `##`",
                     );
                 } else if level > 4 {
@@ -254,9 +303,10 @@ impl Converter<'_> {
                 Frame::Skip { depth: 0 }
             }
             Tag::Image { .. } => {
+                let noun = self.origin.noun();
                 self.error(
                     range.start,
-                    "images are not supported in articles yet",
+                    format!("images are not supported in {noun} yet"),
                     Some(
                         "remove the image, or link to it with [description](https://…)".to_owned(),
                     ),
@@ -264,9 +314,10 @@ impl Converter<'_> {
                 Frame::Skip { depth: 0 }
             }
             Tag::Table(_) => {
+                let noun = self.origin.noun();
                 self.error(
                     range.start,
-                    "tables are not supported in articles yet",
+                    format!("tables are not supported in {noun} yet"),
                     Some("write the rows as a list instead".to_owned()),
                 );
                 Frame::Skip { depth: 0 }
@@ -283,9 +334,10 @@ impl Converter<'_> {
             | Tag::Superscript
             | Tag::Subscript
             | Tag::MetadataBlock(_) => {
+                let noun = self.origin.noun();
                 self.error(
                     range.start,
-                    "this Markdown extension is not supported in articles",
+                    format!("this Markdown extension is not supported in {noun}"),
                     None,
                 );
                 Frame::Skip { depth: 0 }

@@ -55,7 +55,14 @@ fn real_kb_compiles_cleanly() {
         "warnings in the demo KB:\n{}",
         shown.join("\n")
     );
-    assert_eq!(compiled.documents.len(), 24);
+    // 12 articles and 6 FAQ entries in each of the two locales.
+    assert_eq!(compiled.documents.len(), 36);
+    let n_faq = compiled
+        .documents
+        .iter()
+        .filter(|d| d.kind == kefu_core::DocKind::Faq)
+        .count();
+    assert_eq!(n_faq, 12);
     assert_eq!(compiled.meta.default_locale, "zh-CN");
     assert_eq!(compiled.locales, ["zh-CN", "en"]);
     let zh: Vec<&str> = compiled
@@ -84,6 +91,26 @@ fn real_kb_compiles_cleanly() {
     assert_eq!(refunds.title, "When will I get my refund?");
     assert_eq!(refunds.category, "payment");
     assert!(refunds.similar.contains(&"refund not received".to_owned()));
+
+    let invoice_faq = compiled
+        .documents
+        .iter()
+        .find(|d| d.locale == "zh-CN" && d.id == "can-i-get-an-invoice")
+        .unwrap();
+    assert_eq!(invoice_faq.kind, kefu_core::DocKind::Faq);
+    assert_eq!(invoice_faq.title, "能开发票吗？");
+    assert_eq!(invoice_faq.category, "invoices");
+    assert!(invoice_faq.body_text().contains("电子发票"));
+    let store_faq = compiled
+        .documents
+        .iter()
+        .find(|d| d.locale == "en" && d.id == "physical-store")
+        .unwrap();
+    assert_eq!(
+        store_faq.category, "general",
+        "an empty category is the default"
+    );
+    assert_eq!(store_faq.similar.len(), 3);
 }
 
 #[test]
@@ -420,6 +447,382 @@ fn every_problem_in_every_file_is_reported_in_one_run() {
             kb/zh-CN/d.md:4:1: error: tables are not supported in articles yet
               hint: write the rows as a list instead
             documents: en/a en/b zh-CN/d
+        "#]],
+    );
+}
+
+// FAQ tables. Each test names one class of problem; positions are checked exactly.
+
+const FAQ_CSV_HEADER: &str = "id,question,similar,answer,category,locale\n";
+
+/// Renders the compiled documents in full, for the tests that check what an entry becomes.
+fn render_documents(files: &[(&str, &[u8])]) -> String {
+    let temp = tempfile::tempdir().unwrap();
+    let kb_dir = temp.path().join("kb");
+    for (path, contents) in files {
+        let path = kb_dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    let compiled = kefu_kb::compile(&kb_dir);
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{:?}",
+        compiled.diagnostics
+    );
+    let mut out = String::new();
+    for doc in &compiled.documents {
+        out.push_str(&format!(
+            "{}/{} {:?} title={:?} category={} similar={:?} tags={:?}\n  {:?}\n",
+            doc.locale, doc.id, doc.kind, doc.title, doc.category, doc.similar, doc.tags, doc.body
+        ));
+    }
+    out
+}
+
+#[test]
+fn faq_tables_become_documents() {
+    let out = render_documents(&[
+        ("kb.toml", CONFIG.as_bytes()),
+        ("zh-CN/a.md", GOOD.as_bytes()),
+        // At the root: each entry names its locale, or gets the default one.
+        (
+            "shop.faq.jsonl",
+            "{\"id\": \"hours\", \"question\": \"几点上班？\", \"similar\": [\"客服时间\"], \"answer\": \"每天 **9:00–21:00**，见 [A](article:a)。\"}\n\n{\"id\": \"hours\", \"question\": \"When are you open?\", \"answer\": \"Daily.\", \"locale\": \"en\", \"category\": \"contact\"}\n".as_bytes(),
+        ),
+        // In a locale directory, with a BOM, CRLF, a quoted comma and a multi-line answer.
+        (
+            "en/sub/more.faq.csv",
+            b"\xEF\xBB\xBFanswer,id,question,similar\r\n\"Yes, we do.\r\n\r\n- one\r\n- two\",cod,\"Cash, on delivery?\", COD | cash ||\r\n",
+        ),
+    ]);
+    expect![[r#"
+        en/cod Faq title="Cash, on delivery?" category=general similar=["COD", "cash"] tags=[]
+          [Paragraph([Text("Yes, we do.")]), List { ordered: false, items: [[Paragraph([Text("one")])], [Paragraph([Text("two")])]] }]
+        en/hours Faq title="When are you open?" category=contact similar=[] tags=[]
+          [Paragraph([Text("Daily.")])]
+        zh-CN/a Article title="Good" category=general similar=[] tags=[]
+          [Paragraph([Text("Fine.")])]
+        zh-CN/hours Faq title="几点上班？" category=general similar=["客服时间"] tags=[]
+          [Paragraph([Text("每天 "), Strong([Text("9:00–21:00")]), Text("，见 "), ArticleLink { text: [Text("A")], id: "a" }, Text("。")])]
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
+fn faq_missing_required_key_or_column() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "zh-CN/q.faq.jsonl",
+                b"{\"id\": \"x\", \"question\": \"Q\", \"answer\": \"A\"}\n{\"id\": \"y\", \"answer\": \"A\"}\n{\"question\": \"Q\"}\n",
+            ),
+            ("en/q.faq.csv", b"question,answer\nQ,A\n"),
+        ],
+        expect![[r#"
+            kb/en/q.faq.csv:1:1: error: the header has no `id` column, which is required
+              hint: the header names the columns in any order: id, question and answer are required; similar, category and locale are optional
+            kb/zh-CN/q.faq.jsonl:2:1: error: this entry has no `question` (a required key)
+              hint: add "question": "…"; every entry needs id, question and answer
+            kb/zh-CN/q.faq.jsonl:3:1: error: this entry has no `id` (a required key)
+              hint: add "id": "…"; every entry needs id, question and answer
+            kb/zh-CN/q.faq.jsonl:3:1: error: this entry has no `answer` (a required key)
+              hint: add "answer": "…"; every entry needs id, question and answer
+            documents: en/a zh-CN/a zh-CN/x
+        "#]],
+    );
+}
+
+#[test]
+fn faq_duplicate_ids() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/refunds.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "en/a.faq.csv",
+                b"id,question,answer\nhours,Q,A\nhours,Q2,A2\nrefunds,Q3,A3\n",
+            ),
+            (
+                "en/b.faq.jsonl",
+                b"{\"id\": \"hours\", \"question\": \"Q\", \"answer\": \"A\"}\n",
+            ),
+            // The same id in another locale is a translation, not a duplicate.
+            (
+                "shop.faq.jsonl",
+                b"{\"id\": \"hours\", \"question\": \"Q\", \"answer\": \"A\"}\n",
+            ),
+        ],
+        expect![[r#"
+            kb/en/a.faq.csv:3:1: error: duplicate FAQ id `hours` in locale en: also kb/en/a.faq.csv:2
+              hint: ids must be unique within a locale, across articles and FAQ entries: change this entry's id
+            kb/en/a.faq.csv:4:1: error: duplicate FAQ id `refunds` in locale en: also kb/en/refunds.md
+              hint: ids must be unique within a locale, across articles and FAQ entries: change this entry's id
+            kb/en/b.faq.jsonl:1:8: error: duplicate FAQ id `hours` in locale en: also kb/en/a.faq.csv:2
+              hint: ids must be unique within a locale, across articles and FAQ entries: change this entry's id
+            documents: en/hours en/refunds zh-CN/a zh-CN/hours
+        "#]],
+    );
+}
+
+#[test]
+fn faq_empty_question_or_answer_and_invalid_id() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "en/q.faq.csv",
+                "id,question,answer\nok,\"  \",A\nok2,Q,\nCash On Delivery,Q,A\n营业时间,What are your opening hours?,A\n,Q,A\n".as_bytes(),
+            ),
+        ],
+        expect![[r#"
+            kb/en/q.faq.csv:2:7: error: the question is empty
+              hint: write the question as customers ask it: it is the entry's title in search results
+            kb/en/q.faq.csv:3:7: error: the answer is empty
+              hint: write the answer in Markdown, as in an article's body
+            kb/en/q.faq.csv:4:1: error: `Cash On Delivery` is not a valid FAQ id: use lowercase ASCII letters, digits and `-`
+              hint: change the id to `cash-on-delivery`
+            kb/en/q.faq.csv:5:1: error: `营业时间` is not a valid FAQ id: use lowercase ASCII letters, digits and `-`
+              hint: change the id to `what-are-your-opening-hours`, or another short English name
+            kb/en/q.faq.csv:6:1: error: the id is empty
+              hint: change the id to `q`, or another short English name
+            documents: zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn faq_unknown_or_mismatched_locale() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "shop.faq.csv",
+                format!("{FAQ_CSV_HEADER}a,Q,,A,,zh-cn\nb,Q,,A,,fr\nc,Q,,A,,en\n").as_bytes(),
+            ),
+            (
+                "en/q.faq.jsonl",
+                b"{\"id\": \"d\", \"question\": \"Q\", \"answer\": \"A\", \"locale\": \"zh-CN\"}\n",
+            ),
+        ],
+        expect![[r#"
+            kb/en/q.faq.jsonl:1:55: error: locale `zh-CN` does not match the directory the file is in (kb/en)
+              hint: the directory decides the locale: remove the locale from this entry, or move the entry to an FAQ file at the KB root (kb), where each entry names its own
+            kb/shop.faq.csv:2:9: error: unknown locale `zh-cn`: it is not a locale of this knowledge base
+              hint: did you mean `zh-CN`? The locales in kb.toml are: zh-CN, en
+            kb/shop.faq.csv:3:9: error: unknown locale `fr`: it is not a locale of this knowledge base
+              hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or change the entry's locale
+            documents: en/a en/c zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn faq_invalid_utf8() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            // GBK-encoded Chinese in the answer of the second record.
+            (
+                "zh-CN/q.faq.csv",
+                b"id,question,answer\nok,Q,A\nbad,Q,\"ok\nstill \xcd\xcb\xbf\xee\"\n",
+            ),
+            (
+                "zh-CN/r.faq.jsonl",
+                b"{\"id\": \"r\", \"question\": \"\xcd\xcb\", \"answer\": \"A\"}\n",
+            ),
+        ],
+        expect![[r#"
+            kb/zh-CN/q.faq.csv:4:7: error: the file is not valid UTF-8 (byte 0xCD on line 4)
+              hint: save the file as UTF-8; files saved as GBK or GB18030 by older editors are a common cause
+            kb/zh-CN/r.faq.jsonl:1:26: error: the file is not valid UTF-8 (byte 0xCD on line 1)
+              hint: save the file as UTF-8; files saved as GBK or GB18030 by older editors are a common cause
+            documents: en/a zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn faq_malformed_json() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "zh-CN/q.faq.jsonl",
+                "{\"id\": \"a\", \"question\": \"退款多久到账？\" \"answer\": \"A\"}\n\n{\"id\": \"b\", \"question\": \"Q\", \"answer\": \"A\",}\n{\"id\": \"c\", \"question\": \"Q\",\n\"answer\": \"A\"}\n".as_bytes(),
+            ),
+        ],
+        expect![[r#"
+            kb/zh-CN/q.faq.jsonl:1:35: error: malformed JSON: expected `,` or `}`
+              hint: each line must be one complete JSON object; a line break inside a string is written \n
+            kb/zh-CN/q.faq.jsonl:3:44: error: malformed JSON: trailing comma
+              hint: each line must be one complete JSON object; a line break inside a string is written \n
+            kb/zh-CN/q.faq.jsonl:4:28: error: malformed JSON: EOF while parsing a value
+              hint: each line must be one complete JSON object; a line break inside a string is written \n
+            kb/zh-CN/q.faq.jsonl:5:8: error: malformed JSON: invalid type: string "answer", expected a JSON object (one FAQ entry per line)
+              hint: each line holds one entry: {"id": "…", "question": "…", "answer": "…"}
+            documents: en/a zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn faq_unknown_keys_and_columns() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "zh-CN/q.faq.jsonl",
+                b"{\"id\": \"b\", \"question\": \"Q\", \"answr\": \"A\", \"tags\": [\"x\"]}\n",
+            ),
+            (
+                "en/q.faq.csv",
+                b"id,question,answer,Category,notes\nb,Q,A,c,n\n",
+            ),
+        ],
+        expect![[r#"
+            kb/en/q.faq.csv:1:20: error: unknown column `Category`
+              hint: did you mean `category`?
+            kb/en/q.faq.csv:1:29: error: unknown column `notes`
+              hint: the columns are id, question, similar, answer, category, locale; remove this one or rename it
+            kb/zh-CN/q.faq.jsonl:1:1: error: this entry has no `answer` (a required key)
+              hint: add "answer": "…"; every entry needs id, question and answer
+            kb/zh-CN/q.faq.jsonl:1:30: error: unknown key `answr`
+              hint: did you mean `answer`?
+            kb/zh-CN/q.faq.jsonl:1:44: error: unknown key `tags`
+              hint: the keys are id, question, similar, answer, category, locale; remove this one or rename it
+            documents: en/a en/b zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn faq_csv_wrong_field_count_and_unterminated_quote() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "en/q.faq.csv",
+                b"id,question,answer\na,Can I pay cash, on delivery?,No\nb,\"Q\nover two lines\"\nc,Q,\"ok\"\nd,Q,\"He said \"hi\" to me\nd2,Q,A\ne,Q,\"never\nclosed\nf,Q,A\n",
+            ),
+        ],
+        expect![[r#"
+            kb/en/q.faq.csv:2:1: error: this record has 4 fields, but the header has 3 columns
+              hint: a field that contains a comma must be in double quotes: "like, this"
+            kb/en/q.faq.csv:3:1: error: this record has 2 fields, but the header has 3 columns
+              hint: every line needs one field per column of the header (id,question,answer); leave a field empty with nothing between its commas
+            kb/en/q.faq.csv:6:15: error: text after the closing quote of a field: a quoted field must end at its closing `"`
+              hint: to put a `"` inside a quoted field, double it: `""`; the field started at line 6, column 5
+            kb/en/q.faq.csv:8:5: error: this quoted field is never closed: everything after its opening `"` to the end of the file is inside it
+              hint: add the closing `"`; to put a `"` inside a quoted field, double it: `""`
+            documents: en/a en/c en/d en/d2 zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn faq_answers_follow_the_article_rules() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/refunds.md", GOOD.as_bytes()),
+            ("zh-CN/refunds.md", GOOD.as_bytes()),
+            (
+                "en/q.faq.csv",
+                b"id,question,answer\na,Q,\"See [refunds](article:refund).\n\nThen <b>click</b> [here](javascript:x).\"\nb,Q,\"# Title\n![x](https://e.com/x.png) [c](article:c)\"\n",
+            ),
+            (
+                "zh-CN/q.faq.jsonl",
+                "{\"id\": \"a\", \"question\": \"Q\", \"answer\": \"见 [退款](article:refnds)。\"}\n{\"id\": \"b\", \"question\": \"Q\", \"answer\": \"第一行\\n\\n<div>x</div>\"}\n{\"id\": \"c\", \"question\": \"Q\", \"answer\": \"英文版见 [b](article:b)\"}\n".as_bytes(),
+            ),
+        ],
+        expect![[r#"
+            kb/en/q.faq.csv:2:20: error: link to a missing article `refund`
+              hint: did you mean 'refunds'?
+            kb/en/q.faq.csv:4:6: error: HTML is not allowed in FAQ answers (line 4); use Markdown
+              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+            kb/en/q.faq.csv:4:26: error: links may only point to article:<id>, http(s) or mailto: URLs, not `javascript:`
+              hint: link to another article with [text](article:<id>), or to a web page with [text](https://…)
+            kb/en/q.faq.csv:5:6: warning: a level-1 heading in an answer: the title is the question; use ##
+              hint: section headings start at `##`; this one is shown as `##`
+            kb/en/q.faq.csv:6:1: error: images are not supported in FAQ answers yet
+              hint: remove the image, or link to it with [description](https://…)
+            kb/zh-CN/q.faq.jsonl:1:48: error: link to a missing article `refnds`
+              hint: did you mean 'refunds'?
+            kb/zh-CN/q.faq.jsonl:2:40: error: HTML is not allowed in FAQ answers (line 2); use Markdown
+              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+            documents: en/a en/b en/refunds zh-CN/a zh-CN/b zh-CN/c zh-CN/refunds
+        "#]],
+    );
+}
+
+#[test]
+fn faq_misnamed_and_empty_tables() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            ("faq.csv", b"id,question,answer\na,Q,A\n"),
+            ("zh-CN/export.jsonl", b"{}\n"),
+            ("en/empty.faq.csv", b"id,question,answer\r\n"),
+        ],
+        expect![[r#"
+            kb/en/empty.faq.csv:1:1: warning: this FAQ file has no entries
+              hint: start with the header line `id,question,similar,answer,category,locale`, then one line per entry
+            kb/faq.csv:1:1: warning: this file is ignored: FAQ tables are named `*.faq.csv`
+              hint: to import its entries, rename it to `faq.faq.csv`
+            kb/zh-CN/export.jsonl:1:1: warning: this file is ignored: FAQ tables are named `*.faq.jsonl`
+              hint: to import its entries, rename it to `export.faq.jsonl`
+            documents: en/a zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn every_faq_problem_is_reported_with_the_article_problems() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", b"---\ntitle: A\n---\n[x](article:nope)\n"),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            ("en/q.faq.csv", b"id,question,answer\na,Q,A\nb,,\n\"c\n"),
+            (
+                "zh-CN/q.faq.jsonl",
+                b"{\"id\": \"A\", \"question\": \"Q\", \"answer\": \"A\"}\n{\n",
+            ),
+        ],
+        expect![[r#"
+            kb/en/a.md:4:5: error: link to a missing article `nope`
+              hint: article ids are file names without `.md`, e.g. article:refunds
+            kb/en/q.faq.csv:2:1: error: duplicate FAQ id `a` in locale en: also kb/en/a.md
+              hint: ids must be unique within a locale, across articles and FAQ entries: change this entry's id
+            kb/en/q.faq.csv:3:3: error: the question is empty
+              hint: write the question as customers ask it: it is the entry's title in search results
+            kb/en/q.faq.csv:3:4: error: the answer is empty
+              hint: write the answer in Markdown, as in an article's body
+            kb/en/q.faq.csv:4:1: error: this quoted field is never closed: everything after its opening `"` to the end of the file is inside it
+              hint: add the closing `"`; to put a `"` inside a quoted field, double it: `""`
+            kb/zh-CN/q.faq.jsonl:1:8: error: `A` is not a valid FAQ id: use lowercase ASCII letters, digits and `-`
+              hint: change the id to `a`
+            kb/zh-CN/q.faq.jsonl:2:1: error: malformed JSON: EOF while parsing an object
+              hint: each line must be one complete JSON object; a line break inside a string is written \n
+            documents: en/a zh-CN/a
         "#]],
     );
 }
