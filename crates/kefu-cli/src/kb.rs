@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
-use kefu_core::{Index, SearchOptions};
+use kefu_core::{DocKind, Document, Index, SearchOptions};
 use kefu_kb::Compiled;
 use serde::Serialize;
 
@@ -22,7 +22,7 @@ pub fn check(kb_dir: &Path) -> anyhow::Result<ExitCode> {
     writeln!(
         stdout,
         "{} in {}: {}, {}",
-        plural(compiled.documents.len(), "article"),
+        describe(compiled.documents.iter()),
         plural(n_locales, "locale"),
         plural(compiled.error_count(), "error"),
         plural(compiled.warning_count(), "warning"),
@@ -56,20 +56,16 @@ pub fn build(kb_dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
         stdout,
         "wrote {}: {}, {} bytes",
         output.display(),
-        plural(compiled.documents.len(), "article"),
+        describe(compiled.documents.iter()),
         bytes.len()
     )?;
-    for (locale, count) in documents_per_locale(&compiled) {
+    for (locale, description) in documents_per_locale(&compiled) {
         let default = if locale == compiled.meta.default_locale {
             " (default)"
         } else {
             ""
         };
-        writeln!(
-            stdout,
-            "  {locale:<8} {}{default}",
-            plural(count, "article")
-        )?;
+        writeln!(stdout, "  {locale:<8} {description}{default}")?;
     }
     writeln!(stdout, "{}", plural(compiled.warning_count(), "warning"))?;
     Ok(ExitCode::SUCCESS)
@@ -203,12 +199,36 @@ fn print_diagnostics(compiled: &Compiled) -> io::Result<()> {
     Ok(())
 }
 
-fn documents_per_locale(compiled: &Compiled) -> BTreeMap<&str, usize> {
-    let mut counts = BTreeMap::new();
+/// Documents per locale, each described by kind ("12 articles, 6 FAQ entries").
+fn documents_per_locale(compiled: &Compiled) -> BTreeMap<&str, String> {
+    let mut by_locale: BTreeMap<&str, Vec<&Document>> = BTreeMap::new();
     for doc in &compiled.documents {
-        *counts.entry(doc.locale.as_str()).or_default() += 1;
+        by_locale.entry(doc.locale.as_str()).or_default().push(doc);
+    }
+    by_locale
+        .into_iter()
+        .map(|(locale, docs)| (locale, describe(docs.into_iter())))
+        .collect()
+}
+
+/// "24 articles, 12 FAQ entries": the count of each kind present, articles first.
+fn describe<'a>(docs: impl Iterator<Item = &'a Document>) -> String {
+    let mut counts: BTreeMap<DocKind, usize> = BTreeMap::new();
+    for doc in docs {
+        *counts.entry(doc.kind).or_default() += 1;
+    }
+    if counts.is_empty() {
+        return "0 documents".to_owned();
     }
     counts
+        .into_iter()
+        .map(|(kind, count)| match kind {
+            DocKind::Article => plural(count, "article"),
+            DocKind::Faq => plural(count, "FAQ entry").replace("entrys", "entries"),
+            DocKind::Flow => plural(count, "flow"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn plural(count: usize, noun: &str) -> String {
