@@ -18,6 +18,10 @@ pub struct Config {
     pub default_locale: String,
     /// Every locale of the KB; each is a directory under the KB root.
     pub locales: Vec<String>,
+    /// Groups of words or phrases customers use interchangeably, in any locale:
+    /// `synonyms = [["退货", "退换货", "return"], ["登录", "登入", "sign in"]]`.
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
 }
 
 /// Parses and checks `kb.toml`. Returns the settings when they are usable, and every problem.
@@ -85,6 +89,54 @@ pub(crate) fn parse(text: &str) -> (Option<Config>, Vec<Problem>) {
         };
         problems.push(problem);
     }
+    let synonyms_at = locate_key(text, "synonyms");
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for (group_idx, group) in config.synonyms.iter().enumerate() {
+        if group
+            .iter()
+            .filter(|phrase| !phrase.trim().is_empty())
+            .count()
+            < 2
+        {
+            problems.push(
+                Problem::error(
+                    synonyms_at.0,
+                    synonyms_at.1,
+                    format!("synonym group {} has fewer than two words", group_idx + 1),
+                )
+                .with_hint("a group lists words that mean the same, e.g. [\"退货\", \"退换货\", \"return\"]"),
+            );
+        }
+        for phrase in group {
+            let key = phrase.trim().to_lowercase();
+            if key.is_empty() {
+                problems.push(
+                    Problem::error(
+                        synonyms_at.0,
+                        synonyms_at.1,
+                        format!("synonym group {} has an empty entry", group_idx + 1),
+                    )
+                    .with_hint("remove the empty \"\" from the group"),
+                );
+            } else if let Some((_, other)) = seen.iter().find(|(p, g)| *p == key && *g != group_idx)
+            {
+                problems.push(
+                    Problem::error(
+                        synonyms_at.0,
+                        synonyms_at.1,
+                        format!(
+                            "`{phrase}` is in synonym groups {} and {}",
+                            other + 1,
+                            group_idx + 1
+                        ),
+                    )
+                    .with_hint("merge the two groups, or keep the word in one of them"),
+                );
+            } else {
+                seen.push((key, group_idx));
+            }
+        }
+    }
     let usable = problems.is_empty();
     (usable.then_some(config), problems)
 }
@@ -142,7 +194,8 @@ mod tests {
             config,
             Some(Config {
                 default_locale: "zh-CN".into(),
-                locales: vec!["zh-CN".into(), "en".into()]
+                locales: vec!["zh-CN".into(), "en".into()],
+                synonyms: Vec::new(),
             })
         );
     }
@@ -155,6 +208,32 @@ mod tests {
             found[0].starts_with("3:1: unknown field `theme`"),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn synonym_groups_are_checked() {
+        let (config, found) = parse(
+            "default_locale = \"en\"\nlocales = [\"en\"]\nsynonyms = [[\"退货\", \"return\"], [\"Return\", \"send back\"], [\"alone\"], [\"x\", \"\"]]\n",
+        );
+        assert!(config.is_none());
+        let found: Vec<String> = found
+            .into_iter()
+            .map(|p| format!("{}:{}: {}", p.line, p.col, p.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "3:1: `Return` is in synonym groups 1 and 2",
+                "3:1: synonym group 3 has fewer than two words",
+                "3:1: synonym group 4 has fewer than two words",
+                "3:1: synonym group 4 has an empty entry",
+            ]
+        );
+        let (config, found) = parse(
+            "default_locale = \"en\"\nlocales = [\"en\"]\nsynonyms = [[\"登录\", \"sign in\"]]\n",
+        );
+        assert!(found.is_empty());
+        assert_eq!(config.map(|c| c.synonyms.len()), Some(1));
     }
 
     #[test]

@@ -225,6 +225,7 @@ impl Compiler<'_> {
         let (config, config_text) = self.read_config(&config_path);
         if let Some(config) = &config {
             compiled.meta = BundleMeta::new(&config.default_locale);
+            compiled.meta.synonyms = config.synonyms.clone();
             compiled.locales = config.locales.clone();
         }
 

@@ -158,12 +158,12 @@ fn kb_toml_errors() {
             b"default_locale = \"en\"\nlocales = [\"en\"]\nthme = 1\n",
         )],
         expect![[r#"
-        kb/kb.toml:3:1: error: unknown field `thme`, expected `default_locale` or `locales`
-          hint: kb.toml looks like this:
-            default_locale = "zh-CN"
-            locales = ["zh-CN", "en"]
-        documents: 
-    "#]],
+            kb/kb.toml:3:1: error: unknown field `thme`, expected one of `default_locale`, `locales`, `synonyms`
+              hint: kb.toml looks like this:
+                default_locale = "zh-CN"
+                locales = ["zh-CN", "en"]
+            documents: 
+        "#]],
     );
 }
 
