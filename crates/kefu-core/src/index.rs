@@ -67,6 +67,11 @@ pub const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.55, 0.35];
 /// neighbours one edit away (`card`, `care`, `cart`) for a correction to mean anything.
 pub const TYPO_MIN_LEN: [usize; 2] = [4, 8];
 
+/// Shortest words offered a "did you mean" correction with one edit, and with two. Looser than
+/// [`TYPO_MIN_LEN`]: a suggestion is a question the customer may ignore, while a typo match
+/// silently adds results, so suggestions can reach further (`invioce` → `invoice`).
+pub const SUGGEST_MIN_LEN: [usize; 2] = [4, 5];
+
 /// At most this many index terms stand in for one misspelt word.
 pub const MAX_TYPO_EXPANSIONS: usize = 32;
 
@@ -116,6 +121,20 @@ pub struct Snippet {
     /// Byte ranges of `text` to highlight, sorted and non-overlapping. The widget renders them as
     /// `<mark>` elements with text content: a snippet is text, never markup.
     pub highlights: Vec<(u32, u32)>,
+}
+
+/// A decoded postings list: document number and term frequency per field.
+type Postings = Vec<(u32, [u32; NUM_FIELDS])>;
+
+/// One index term standing in for a query term.
+#[derive(Clone, Copy, Debug)]
+struct Expansion {
+    /// Byte offset of the term's postings list.
+    offset: u64,
+    /// How much a match counts, 0.0–1.0 (see the weight constants).
+    weight: f32,
+    /// A longer word completing the one being typed.
+    completion: bool,
 }
 
 /// Per-document statistics kept in the bundle's directory.
@@ -403,19 +422,39 @@ impl Index {
             let mut expansions = self.expand(query_term);
             for synonym in std::mem::take(&mut synonyms[query_idx]) {
                 if let Some(offset) = self.terms.get(&synonym) {
-                    let slot = expansions.entry(synonym).or_insert((offset, 0.0));
-                    slot.1 = slot.1.max(SYNONYM_WEIGHT);
+                    let slot = expansions.entry(synonym).or_insert(Expansion {
+                        offset,
+                        weight: 0.0,
+                        completion: false,
+                    });
+                    slot.weight = slot.weight.max(SYNONYM_WEIGHT);
                 }
             }
-            for (term, (offset, weight)) in expansions {
-                let weight = weight * term_weight;
-                let Some(postings) = self.read_postings(offset) else {
-                    continue;
-                };
-                let idf = {
-                    let df = postings.len() as f32;
-                    (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln()
-                };
+            let decoded: Vec<(String, Expansion, Postings)> = expansions
+                .into_iter()
+                .filter_map(|(term, expansion)| {
+                    Some((term, expansion, self.read_postings(expansion.offset)?))
+                })
+                .collect();
+            // Completions of the word being typed share one idf, that of the prefix as a whole:
+            // otherwise the rarest completion wins (`refu` → `refuse` over `refund`), though the
+            // customer is far more likely typing the common word.
+            let completion_df: usize = decoded
+                .iter()
+                .filter(|(_, e, _)| e.completion)
+                .map(|(_, _, p)| p.len())
+                .sum();
+            let idf_of = |df: usize| {
+                let df = (df as f32).min(n_docs);
+                (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln()
+            };
+            for (term, expansion, postings) in decoded {
+                let weight = expansion.weight * term_weight;
+                let idf = idf_of(if expansion.completion {
+                    completion_df
+                } else {
+                    postings.len()
+                });
                 for (doc, freqs) in postings {
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
@@ -544,11 +583,11 @@ impl Index {
                     })
                 })
             });
-            if known || len < TYPO_MIN_LEN[0] || crate::text::is_stop_word(&typed) {
+            if known || len < SUGGEST_MIN_LEN[0] || crate::text::is_stop_word(&typed) {
                 out.push_str(&query[token.start..token.end]);
                 continue;
             }
-            let max_distance = if len >= TYPO_MIN_LEN[1] { 2 } else { 1 };
+            let max_distance = if len >= SUGGEST_MIN_LEN[1] { 2 } else { 1 };
             // The closest word, then the most frequent, then the first in order: deterministic.
             let best = vocabulary
                 .iter()
@@ -601,17 +640,27 @@ impl Index {
     /// the term itself; while the customer is typing, up to [`MAX_PREFIX_EXPANSIONS`] longer terms
     /// that start with the typed word; and for alphabetic words long enough, up to
     /// [`MAX_TYPO_EXPANSIONS`] terms within one or two edits. Each term keeps its best weight.
-    fn expand(&self, query_term: &QueryTerm) -> BTreeMap<String, (u64, f32)> {
-        let mut out: BTreeMap<String, (u64, f32)> = BTreeMap::new();
-        let mut add = |key: &[u8], offset: u64, weight: f32| {
+    fn expand(&self, query_term: &QueryTerm) -> BTreeMap<String, Expansion> {
+        let mut out: BTreeMap<String, Expansion> = BTreeMap::new();
+        let mut add = |key: &[u8], offset: u64, weight: f32, completion: bool| {
             let Ok(key) = std::str::from_utf8(key) else {
                 return;
             };
-            let slot = out.entry(key.to_owned()).or_insert((offset, 0.0));
-            slot.1 = slot.1.max(weight);
+            let slot = out.entry(key.to_owned()).or_insert(Expansion {
+                offset,
+                weight: 0.0,
+                completion,
+            });
+            if weight > slot.weight {
+                *slot = Expansion {
+                    offset,
+                    weight,
+                    completion,
+                };
+            }
         };
         if let Some(offset) = self.terms.get(&query_term.term) {
-            add(query_term.term.as_bytes(), offset, 1.0);
+            add(query_term.term.as_bytes(), offset, 1.0, false);
         }
         if let Some(typed) = &query_term.prefix {
             let typed_len = typed.chars().count() as f32;
@@ -628,6 +677,7 @@ impl Index {
                     key,
                     offset,
                     PREFIX_WEIGHT * (typed_len / key_len).min(1.0).sqrt(),
+                    true,
                 );
             }
             // Index terms are stems, and a half-typed inflection runs past its stem: `shippi`, on
@@ -642,6 +692,7 @@ impl Index {
                             &typed.as_bytes()[..end],
                             offset,
                             PREFIX_WEIGHT * (end as f32 / typed_len).sqrt(),
+                            false,
                         );
                         break;
                     }
@@ -662,7 +713,7 @@ impl Index {
                         break;
                     }
                     let distance = edit_distance(&query_term.term, &String::from_utf8_lossy(key));
-                    add(key, offset, TYPO_WEIGHTS[distance.min(2)]);
+                    add(key, offset, TYPO_WEIGHTS[distance.min(2)], false);
                 }
             }
         }
@@ -670,7 +721,7 @@ impl Index {
     }
 
     /// Decodes the postings list at `offset`; `None` if it is corrupt.
-    fn read_postings(&self, offset: u64) -> Option<Vec<(u32, [u32; NUM_FIELDS])>> {
+    fn read_postings(&self, offset: u64) -> Option<Postings> {
         let mut pos = usize::try_from(offset).ok()?;
         let df = varint::read(&self.postings, &mut pos)?;
         // Every entry takes at least two bytes, which bounds a corrupt count before allocating.

@@ -191,6 +191,21 @@ fn inflected_english_words_meet_their_stem() {
 }
 
 #[test]
+fn a_common_completion_beats_a_rare_one_while_typing() {
+    // Regression: "refu" ranked an article mentioning "refuse" once above the refunds articles,
+    // because the rare completion had the higher idf.
+    let docs = vec![
+        doc("refunds", "en", "Refunds", &["refund not received"], "Refunds take 1-3 days."),
+        doc("refund-time", "en", "Refund times", &[], "A refund to a bank card takes longer."),
+        doc("address", "en", "Change the address", &[], "If it is too late, refuse the delivery."),
+    ];
+    let index = Index::from_bytes(bundle::encode(&docs, &BundleMeta::new("en"))).unwrap();
+    let hits = index.search("refu", &SearchOptions::default());
+    let ids: Vec<&str> = hits.iter().map(|hit| index.entry(hit.doc).id.as_str()).collect();
+    assert_eq!(ids, ["refunds", "refund-time", "address"]);
+}
+
+#[test]
 fn results_do_not_flicker_while_an_inflected_word_is_typed() {
     let index = index();
     let options = SearchOptions {
@@ -298,6 +313,8 @@ fn did_you_mean_offers_real_words_from_the_kb() {
         index.suggest("verifcation code", en).as_deref(),
         Some("verification code")
     );
+    // Two edits in an eight-letter word, and a swapped pair of letters.
+    assert_eq!(index.suggest("recieved", en).as_deref(), Some("received"));
     assert_eq!(index.suggest("refund", en), None, "nothing to correct");
     assert_eq!(index.suggest("xyzzyq", en), None, "nothing close enough");
     assert_eq!(
