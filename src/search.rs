@@ -20,6 +20,7 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
     let strings = ui.strings;
     let search_index = Arc::clone(&index);
+    let suggest_index = Arc::clone(&index);
     let hits = Memo::new(move |_| {
         let options = SearchOptions {
             locale: Some(strings.locale.to_owned()),
@@ -131,12 +132,61 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
                 />
             </ul>
             <Show when=move || has_query() && hits.with(Vec::is_empty)>
-                <div class="kefu-empty">
-                    <p>{strings.no_results}</p>
-                    <p class="kefu-muted">{strings.no_results_hint}</p>
-                </div>
+                <NoResults index=Arc::clone(&suggest_index)/>
             </Show>
         </div>
+    }
+}
+
+/// Nothing matched: say so plainly, offer a corrected query, and the way to a person.
+#[component]
+fn NoResults(index: Arc<Index>) -> impl IntoView {
+    let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
+    let strings = ui.strings;
+    let suggestion = move || ui.query.with(|query| index.suggest(query, Some(strings.locale)));
+    view! {
+        <div class="kefu-empty">
+            <p>{strings.no_results}</p>
+            {move || match suggestion() {
+                Some(corrected) => {
+                    let label = corrected.clone();
+                    view! {
+                        <p>
+                            {strings.did_you_mean}" "
+                            <button type="button" class="kefu-link-button" on:click=move |_| ui.query.set(corrected.clone())>
+                                {label}
+                            </button>
+                        </p>
+                    }
+                    .into_any()
+                }
+                None => view! { <p class="kefu-muted">{strings.no_results_hint}</p> }.into_any(),
+            }}
+            <ContactChannels heading=strings.still_need_help/>
+        </div>
+    }
+}
+
+/// The site's contact channels from its configuration, or a generic line when it has none.
+#[component]
+fn ContactChannels(heading: &'static str) -> impl IntoView {
+    let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
+    let strings = ui.strings;
+    let (email, phone) = ui.config.with_value(|c| (c.contact_email.clone(), c.contact_phone.clone()));
+    let has_channel = email.is_some() || phone.is_some();
+    view! {
+        <p>{heading}</p>
+        <ul class="kefu-channels">
+            {email.map(|email| {
+                let href = format!("mailto:{email}");
+                view! { <li>{strings.contact_email}": "<a href=href>{email}</a></li> }
+            })}
+            {phone.map(|phone| {
+                let href = format!("tel:{}", phone.replace(' ', ""));
+                view! { <li>{strings.contact_phone}": "<a href=href>{phone}</a></li> }
+            })}
+            {(!has_channel).then(|| view! { <li>{strings.contact_generic}</li> })}
+        </ul>
     }
 }
 
@@ -164,25 +214,10 @@ fn highlighted(snippet: &Snippet) -> Vec<AnyView> {
 pub fn Unavailable() -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
     let strings = ui.strings;
-    let (email, phone) = ui
-        .config
-        .with_value(|c| (c.contact_email.clone(), c.contact_phone.clone()));
-    let has_channel = email.is_some() || phone.is_some();
     view! {
         <div class="kefu-unavailable" role="alert">
             <h3>{strings.unavailable_title}</h3>
-            <p>{strings.unavailable_body}</p>
-            <ul class="kefu-channels">
-                {email.map(|email| {
-                    let href = format!("mailto:{email}");
-                    view! { <li>{strings.contact_email}": "<a href=href>{email}</a></li> }
-                })}
-                {phone.map(|phone| {
-                    let href = format!("tel:{}", phone.replace(' ', ""));
-                    view! { <li>{strings.contact_phone}": "<a href=href>{phone}</a></li> }
-                })}
-                {(!has_channel).then(|| view! { <li>{strings.contact_generic}</li> })}
-            </ul>
+            <ContactChannels heading=strings.unavailable_body/>
             <button type="button" class="kefu-button" on:click=move |_| load_bundle(ui)>{strings.retry}</button>
         </div>
     }

@@ -117,6 +117,23 @@ describe("an English-speaking customer", () => {
     );
     await context.close();
   });
+
+  test("gets a did-you-mean and the way to a person when nothing matches", async () => {
+    const { page, context } = await openShop("en-US");
+    await page.getByRole("button", { name: "Help" }).click();
+    const dialog = page.getByRole("dialog");
+    const search = dialog.getByRole("combobox");
+    await search.fill("invioce ");
+    await dialog.getByText("No articles match your search.").waitFor();
+    assert.equal(await dialog.getByRole("option").count(), 0);
+    await dialog.getByText("Still stuck? Contact us:").waitFor();
+    await dialog.getByRole("button", { name: "invoice" }).click();
+    assert.equal((await search.inputValue()).trim(), "invoice");
+    const first = dialog.getByRole("option").first();
+    await first.waitFor();
+    assert.match(await first.textContent(), /invoice/i);
+    await context.close();
+  });
 });
 
 describe("a Chinese-speaking customer", () => {
