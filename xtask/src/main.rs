@@ -1,5 +1,6 @@
 //! `cargo xtask`: Kefu's build driver. Everything a developer or CI does is a subcommand here.
 
+mod bench;
 mod dist;
 mod setup;
 mod test;
@@ -16,6 +17,7 @@ commands:
   dist    build the KB bundle and the widget into dist/ and print the size of each file
   demo    build everything and serve the demo shop at http://127.0.0.1:8080
   test    everything CI checks: fmt, clippy, native tests, the wasm build, browser tests
+  bench   Kefu's search vs MiniSearch and FlexSearch on ../shared/bench; writes BENCHMARKS.md
 ";
 
 fn main() -> Result<()> {
@@ -27,6 +29,7 @@ fn main() -> Result<()> {
         Some("dist") => dist::dist(&setup::setup()?),
         Some("demo") => dist::demo(&setup::setup()?, &args[1..]),
         Some("test") => test::test(&setup::setup()?),
+        Some("bench") => bench::bench(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())
