@@ -702,9 +702,8 @@ impl Index {
         let len = query_term.term.chars().count();
         if query_term.alphabetic && !query_term.stop_word && len >= TYPO_MIN_LEN[0] {
             let max_distance = if len >= TYPO_MIN_LEN[1] { 2 } else { 1 };
-            // Building the automaton fails only past its state limit, for very long words.
-            if let Ok(automaton) = fst::automaton::Levenshtein::new(&query_term.term, max_distance)
-            {
+            // Only words of at most typo::MAX_WORD_LEN bytes are corrected.
+            if let Some(automaton) = crate::typo::Typo::new(&query_term.term, max_distance) {
                 let mut stream = self.terms.search(automaton).into_stream();
                 let mut n_expansions = 0;
                 while let Some((key, offset)) = stream.next() {

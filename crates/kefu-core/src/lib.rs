@@ -33,6 +33,7 @@ pub mod index;
 pub mod kb;
 mod stem;
 pub mod text;
+mod typo;
 mod varint;
 
 pub use bundle::{BundleError, BundleMeta};

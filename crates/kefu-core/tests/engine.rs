@@ -195,13 +195,34 @@ fn a_common_completion_beats_a_rare_one_while_typing() {
     // Regression: "refu" ranked an article mentioning "refuse" once above the refunds articles,
     // because the rare completion had the higher idf.
     let docs = vec![
-        doc("refunds", "en", "Refunds", &["refund not received"], "Refunds take 1-3 days."),
-        doc("refund-time", "en", "Refund times", &[], "A refund to a bank card takes longer."),
-        doc("address", "en", "Change the address", &[], "If it is too late, refuse the delivery."),
+        doc(
+            "refunds",
+            "en",
+            "Refunds",
+            &["refund not received"],
+            "Refunds take 1-3 days.",
+        ),
+        doc(
+            "refund-time",
+            "en",
+            "Refund times",
+            &[],
+            "A refund to a bank card takes longer.",
+        ),
+        doc(
+            "address",
+            "en",
+            "Change the address",
+            &[],
+            "If it is too late, refuse the delivery.",
+        ),
     ];
     let index = Index::from_bytes(bundle::encode(&docs, &BundleMeta::new("en"))).unwrap();
     let hits = index.search("refu", &SearchOptions::default());
-    let ids: Vec<&str> = hits.iter().map(|hit| index.entry(hit.doc).id.as_str()).collect();
+    let ids: Vec<&str> = hits
+        .iter()
+        .map(|hit| index.entry(hit.doc).id.as_str())
+        .collect();
     assert_eq!(ids, ["refunds", "refund-time", "address"]);
 }
 
