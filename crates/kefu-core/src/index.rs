@@ -79,6 +79,14 @@ pub const MAX_TYPO_EXPANSIONS: usize = 32;
 /// below 1.0 so an article using the customer's own word wins a tie.
 pub const SYNONYM_WEIGHT: f32 = 0.9;
 
+/// Weight of a single character of a CJK run in the query, next to its bigrams. Range 0.0–1.0:
+/// low, because one character says little (`的`, `钱`), but it lets a paraphrase that shares
+/// characters and not pairs (`花呗还款` / `还花呗`) still be found.
+pub const CJK_UNIGRAM_WEIGHT: f32 = 0.4;
+
+/// A supporting CJK character found in more than one in this many documents is skipped.
+pub const MAX_SUPPORTING_SHARE: usize = 10;
+
 /// Weight of a stop word (`how`, `the`, `my`) relative to other words. Range 0.0–1.0: it still
 /// breaks ties between otherwise equal documents, but cannot outweigh a word that carries meaning.
 pub const STOP_WORD_WEIGHT: f32 = 0.2;
@@ -416,6 +424,8 @@ impl Index {
         for (query_idx, query_term) in query_terms.iter().enumerate() {
             let term_weight = if query_term.stop_word {
                 STOP_WORD_WEIGHT
+            } else if query_term.cjk_unigram {
+                CJK_UNIGRAM_WEIGHT
             } else {
                 1.0
             };
@@ -449,6 +459,11 @@ impl Index {
                 (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln()
             };
             for (term, expansion, postings) in decoded {
+                // A supporting character in more than a tenth of the documents says next to
+                // nothing and costs the longest postings lists: skip it.
+                if query_term.cjk_unigram && postings.len() * MAX_SUPPORTING_SHARE > self.docs.len() {
+                    continue;
+                }
                 let weight = expansion.weight * term_weight;
                 let idf = idf_of(if expansion.completion {
                     completion_df
@@ -486,10 +501,11 @@ impl Index {
         }
 
         // Coverage counts the words that carry meaning; a query of stop words only counts them all.
-        let counts: Vec<bool> = if query_terms.iter().all(|t| t.stop_word) {
+        let supporting = |t: &QueryTerm| t.stop_word || t.cjk_unigram;
+        let counts: Vec<bool> = if query_terms.iter().all(supporting) {
             vec![true; query_terms.len()]
         } else {
-            query_terms.iter().map(|t| !t.stop_word).collect()
+            query_terms.iter().map(|t| !supporting(t)).collect()
         };
         let n_counted = counts.iter().filter(|c| **c).count().max(1) as f32;
         // A document that matched only stop words is not a hit: "how do I" alone says nothing.
@@ -502,7 +518,7 @@ impl Index {
                     .filter(|(s, counted)| **counted && **s > 0.0)
                     .count() as f32;
                 let coverage = matched / n_counted;
-                (matched > 0.0).then(|| (doc, slots.iter().sum::<f32>() * coverage * coverage))
+                (matched > 0.0).then(|| (doc, slots.iter().sum::<f32>() * coverage.sqrt()))
             })
             .collect();
         // Deterministic: higher score first, then lower document number.
@@ -642,7 +658,13 @@ impl Index {
     /// [`MAX_TYPO_EXPANSIONS`] terms within one or two edits. Each term keeps its best weight.
     fn expand(&self, query_term: &QueryTerm) -> BTreeMap<String, Expansion> {
         let mut out: BTreeMap<String, Expansion> = BTreeMap::new();
-        let mut add = |key: &[u8], offset: u64, weight: f32, completion: bool| {
+        fn add(
+            out: &mut BTreeMap<String, Expansion>,
+            key: &[u8],
+            offset: u64,
+            weight: f32,
+            completion: bool,
+        ) {
             let Ok(key) = std::str::from_utf8(key) else {
                 return;
             };
@@ -658,9 +680,9 @@ impl Index {
                     completion,
                 };
             }
-        };
+        }
         if let Some(offset) = self.terms.get(&query_term.term) {
-            add(query_term.term.as_bytes(), offset, 1.0, false);
+            add(&mut out, query_term.term.as_bytes(), offset, 1.0, false);
         }
         if let Some(typed) = &query_term.prefix {
             let typed_len = typed.chars().count() as f32;
@@ -674,6 +696,7 @@ impl Index {
                 }
                 let key_len = String::from_utf8_lossy(key).chars().count().max(1) as f32;
                 add(
+                    &mut out,
                     key,
                     offset,
                     PREFIX_WEIGHT * (typed_len / key_len).min(1.0).sqrt(),
@@ -689,6 +712,7 @@ impl Index {
                 for end in (shortest..typed.len()).rev() {
                     if let Some(offset) = self.terms.get(&typed[..end]) {
                         add(
+                            &mut out,
                             &typed.as_bytes()[..end],
                             offset,
                             PREFIX_WEIGHT * (end as f32 / typed_len).sqrt(),
@@ -699,8 +723,14 @@ impl Index {
                 }
             }
         }
+        // A word the KB knows (exactly, or as the start of a word being typed) is most likely
+        // spelt as meant: correcting it anyway only adds its neighbours as noise (`card` → `cart`).
         let len = query_term.term.chars().count();
-        if query_term.alphabetic && !query_term.stop_word && len >= TYPO_MIN_LEN[0] {
+        if out.is_empty()
+            && query_term.alphabetic
+            && !query_term.stop_word
+            && len >= TYPO_MIN_LEN[0]
+        {
             let max_distance = if len >= TYPO_MIN_LEN[1] { 2 } else { 1 };
             // Only words of at most typo::MAX_WORD_LEN bytes are corrected.
             if let Some(automaton) = crate::typo::Typo::new(&query_term.term, max_distance) {
@@ -712,7 +742,7 @@ impl Index {
                         break;
                     }
                     let distance = edit_distance(&query_term.term, &String::from_utf8_lossy(key));
-                    add(key, offset, TYPO_WEIGHTS[distance.min(2)], false);
+                    add(&mut out, key, offset, TYPO_WEIGHTS[distance.min(2)], false);
                 }
             }
         }

@@ -229,6 +229,10 @@ pub struct QueryTerm {
     pub alphabetic: bool,
     /// A stop word: matched with a low weight, and not counted for coverage.
     pub stop_word: bool,
+    /// A single CJK character of a longer run, which its bigrams already cover: it supports
+    /// paraphrases that share characters but not pairs, with a low weight, and is not counted
+    /// for coverage.
+    pub cjk_unigram: bool,
 }
 
 /// Parses a query with the index's tokenizer, keeping what scoring needs.
@@ -240,23 +244,18 @@ pub fn parse_query(query: &str) -> Vec<QueryTerm> {
     let tokens = tokenize(query);
     let mut terms: Vec<QueryTerm> = Vec::new();
     for (index, token) in tokens.iter().enumerate() {
-        let keep = match token.kind {
-            TokenKind::Word | TokenKind::Number | TokenKind::CjkBigram => true,
-            // A unigram stands for itself only when no bigram covers it: a run of one character.
-            TokenKind::CjkUnigram => {
-                let before = index.checked_sub(1).and_then(|i| tokens.get(i));
-                let after = tokens.get(index + 1);
-                let covered = |other: Option<&Token>| {
-                    other.is_some_and(|t| {
-                        t.kind == TokenKind::CjkBigram
-                            && t.start <= token.start
-                            && token.end <= t.end
-                    })
-                };
-                !covered(before) && !covered(after)
-            }
+        // A unigram that a bigram covers (any character of a run of two or more) only supports.
+        let covered = token.kind == TokenKind::CjkUnigram && {
+            let before = index.checked_sub(1).and_then(|i| tokens.get(i));
+            let after = tokens.get(index + 1);
+            let covers = |other: Option<&Token>| {
+                other.is_some_and(|t| {
+                    t.kind == TokenKind::CjkBigram && t.start <= token.start && token.end <= t.end
+                })
+            };
+            covers(before) || covers(after)
         };
-        if !keep || terms.iter().any(|t| t.term == token.term) {
+        if terms.iter().any(|t| t.term == token.term) {
             continue;
         }
         let typed: String = query[token.start..token.end]
@@ -269,6 +268,7 @@ pub fn parse_query(query: &str) -> Vec<QueryTerm> {
             prefix: (is_word && token.end == query.len()).then(|| typed.clone()),
             alphabetic: token.kind == TokenKind::Word,
             stop_word: token.kind == TokenKind::Word && is_stop_word(&typed),
+            cjk_unigram: covered,
         });
     }
     terms
@@ -293,6 +293,7 @@ mod tests {
             .map(|t| match t.prefix {
                 Some(typed) => format!("{}({typed}*)", t.term),
                 None if t.stop_word => format!("{}(stop)", t.term),
+                None if t.cjk_unigram => format!("{}(+)", t.term),
                 None => t.term,
             })
             .collect();
@@ -347,12 +348,12 @@ mod tests {
 
     #[test]
     fn query_uses_bigrams_for_runs_and_marks_the_last_word_as_prefix() {
-        check_query("运费 refu", expect!["运费 refu(refu*)"]);
+        check_query("运费 refu", expect!["运(+) 运费 费(+) refu(refu*)"]);
         check_query("退 shipping ", expect!["退 ship"]);
         check_query(
             "How do I get refunded",
             expect!["how(stop) do(stop) i(stop) get(stop) refund(refunded*)"],
         );
-        check_query("怎么退货", expect!["怎么 么退 退货"]);
+        check_query("怎么退货", expect!["怎(+) 怎么 么(+) 么退 退(+) 退货 货(+)"]);
     }
 }
