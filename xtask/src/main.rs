@@ -25,7 +25,7 @@ fn main() -> Result<()> {
     let root = util::workspace_root()?;
     std::env::set_current_dir(&root)?;
     match args.first().map(String::as_str) {
-        Some("setup") => setup::setup().map(drop),
+        Some("setup") => setup::setup().map(|tools| tools.report()),
         Some("dist") => dist::dist(&setup::setup()?),
         Some("demo") => dist::demo(&setup::setup()?, &args[1..]),
         Some("test") => test::test(&setup::setup()?),

@@ -62,6 +62,40 @@ pub fn setup() -> Result<Tools> {
     })
 }
 
+impl Tools {
+    /// Says what setup found, for `cargo xtask setup` run on its own.
+    pub fn report(&self) {
+        let route = match self.wasm_route {
+            WasmRoute::Rustup => "rustup's wasm32-unknown-unknown target".to_owned(),
+            WasmRoute::Debian => format!(
+                "Debian rustc-web ({DEBIAN_RUSTC}) with -Zbuild-std, linked by {DEBIAN_LINKER}"
+            ),
+        };
+        let version = |path: &Path, arg: &str| {
+            probe(Command::new(path).arg(arg))
+                .and_then(|out| out.lines().next().map(str::trim).map(str::to_owned))
+                .unwrap_or_else(|| "version unknown".to_owned())
+        };
+        println!("wasm toolchain: {route}");
+        println!(
+            "wasm-bindgen:   {} ({})",
+            self.wasm_bindgen.display(),
+            version(&self.wasm_bindgen, "--version")
+        );
+        println!(
+            "wasm-opt:       {} ({})",
+            self.wasm_opt.display(),
+            version(&self.wasm_opt, "--version")
+        );
+        println!(
+            "chromium:       {} ({})",
+            self.chromium.display(),
+            version(&self.chromium, "--version")
+        );
+        println!("playwright-core: tests/node_modules/playwright-core");
+    }
+}
+
 /// Installs Debian packages, running `apt-get update` once per xtask run before the first install.
 #[derive(Default)]
 struct Apt {
