@@ -12,8 +12,9 @@
 //! 36      …     sections, back to back:
 //!               meta       postcard BundleMeta
 //!               directory  postcard Vec<DocRecord>: id, kind, locale, title, field lengths, store range
-//!               store      each document postcard-encoded on its own, so one article is read
-//!                          without decoding the others
+//!               store      each document's tags, similar questions and body (StoredBody),
+//!                          postcard-encoded on its own so one article is read without decoding
+//!                          the others; id, title, locale and category live in the directory only
 //!               terms      fst::Map, term → offset of its postings list
 //!               postings   see `index`
 //! ```
@@ -114,7 +115,7 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
     for (doc, field_lens) in docs.iter().zip(field_lens) {
         let store_start = store.len() as u32;
         // Encoding plain data into a Vec cannot fail; an error would be a postcard bug.
-        store.extend(postcard::to_allocvec(doc).unwrap_or_default());
+        store.extend(postcard::to_allocvec(&StoredBody::of(doc)).unwrap_or_default());
         directory.push(DocRecord {
             entry: doc.entry(),
             field_lens,
@@ -143,6 +144,38 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
     out.extend_from_slice(&crc32(&body).to_le_bytes());
     out.extend_from_slice(&body);
     out
+}
+
+/// What the store keeps of a document: everything its directory entry does not already hold.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StoredBody {
+    pub tags: Vec<String>,
+    pub similar: Vec<String>,
+    pub body: Vec<crate::kb::Block>,
+}
+
+impl StoredBody {
+    fn of(doc: &Document) -> StoredBody {
+        StoredBody {
+            tags: doc.tags.clone(),
+            similar: doc.similar.clone(),
+            body: doc.body.clone(),
+        }
+    }
+
+    /// The whole document again, from its directory entry and this.
+    pub(crate) fn into_document(self, entry: &crate::kb::DocEntry) -> Document {
+        Document {
+            id: entry.id.clone(),
+            kind: entry.kind,
+            locale: entry.locale.clone(),
+            title: entry.title.clone(),
+            category: entry.category.clone(),
+            tags: self.tags,
+            similar: self.similar,
+            body: self.body,
+        }
+    }
 }
 
 /// The verified sections of a bundle, before the index is assembled from them.

@@ -363,10 +363,12 @@ impl Index {
             reason: format!("no document number {doc}"),
         })?;
         let bytes = &self.store[record.store_start as usize..record.store_end as usize];
-        postcard::from_bytes(bytes).map_err(|error| BundleError::Corrupt {
-            section: "store",
-            reason: format!("document '{}': {error}", record.entry.id),
-        })
+        let stored: bundle::StoredBody =
+            postcard::from_bytes(bytes).map_err(|error| BundleError::Corrupt {
+                section: "store",
+                reason: format!("document '{}': {error}", record.entry.id),
+            })?;
+        Ok(stored.into_document(&record.entry))
     }
 
     /// The KB locale that best serves `requested`: the same tag, else the same language, else the
@@ -461,7 +463,8 @@ impl Index {
             for (term, expansion, postings) in decoded {
                 // A supporting character in more than a tenth of the documents says next to
                 // nothing and costs the longest postings lists: skip it.
-                if query_term.cjk_unigram && postings.len() * MAX_SUPPORTING_SHARE > self.docs.len() {
+                if query_term.cjk_unigram && postings.len() * MAX_SUPPORTING_SHARE > self.docs.len()
+                {
                     continue;
                 }
                 let weight = expansion.weight * term_weight;

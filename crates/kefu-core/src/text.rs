@@ -354,6 +354,9 @@ mod tests {
             "How do I get refunded",
             expect!["how(stop) do(stop) i(stop) get(stop) refund(refunded*)"],
         );
-        check_query("怎么退货", expect!["怎(+) 怎么 么(+) 么退 退(+) 退货 货(+)"]);
+        check_query(
+            "怎么退货",
+            expect!["怎(+) 怎么 么(+) 么退 退(+) 退货 货(+)"],
+        );
     }
 }
