@@ -143,7 +143,10 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
 fn NoResults(index: Arc<Index>) -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
     let strings = ui.strings;
-    let suggestion = move || ui.query.with(|query| index.suggest(query, Some(strings.locale)));
+    let suggestion = move || {
+        ui.query
+            .with(|query| index.suggest(query, Some(strings.locale)))
+    };
     view! {
         <div class="kefu-empty">
             <p>{strings.no_results}</p>
@@ -172,7 +175,9 @@ fn NoResults(index: Arc<Index>) -> impl IntoView {
 fn ContactChannels(heading: &'static str) -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
     let strings = ui.strings;
-    let (email, phone) = ui.config.with_value(|c| (c.contact_email.clone(), c.contact_phone.clone()));
+    let (email, phone) = ui
+        .config
+        .with_value(|c| (c.contact_email.clone(), c.contact_phone.clone()));
     let has_channel = email.is_some() || phone.is_some();
     view! {
         <p>{heading}</p>
