@@ -1,16 +1,20 @@
 //! The Kefu widget: a thin Leptos layer over `kefu-core`, mounted in a shadow root by `kefu.js`.
 //!
 //! **Boundary:** search, ranking and the bundle format live in `kefu-core` and are tested
-//! natively; this crate only loads the bundle, keeps UI state and draws it. Nothing here renders
-//! markup from strings: article text and snippets become DOM text nodes.
+//! natively; this crate only loads the bundle, keeps UI state and draws it, and hands search to
+//! JavaScript as [`Engine`]. Nothing here renders markup from strings: article text and snippets
+//! become DOM text nodes.
 
 mod app;
 mod article;
 pub mod config;
+mod engine;
 pub mod i18n;
 mod search;
 
 use wasm_bindgen::prelude::*;
+
+pub use engine::Engine;
 
 /// Mounts the widget into `root` (an open shadow root created by `kefu.js`) with the site's
 /// configuration object (see [`config::Config`]). Called once by the loader.

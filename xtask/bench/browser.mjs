@@ -1,0 +1,63 @@
+// The bench page's script (browser.html): times Kefu's wasm engine and the JavaScript peers on one
+// data set, in this page, one engine after the other, with the protocol of configurations.mjs
+// (the one peers.mjs uses in Node). xtask/bench/chromium.mjs calls `window.kefuBench` and hands
+// the rows to `cargo xtask bench`, which scores the ids and writes the tables.
+//
+// The site `cargo xtask bench` assembles (target/bench/site) holds, beside this file:
+//   bench.json             {"glue": "kefu/kefu-<hash>.js", "wasm": "kefu/kefu-<hash>.wasm"}
+//   kefu/                  the files of `cargo xtask dist` (the release build a site ships)
+//   peers/                 MiniSearch's and FlexSearch's browser ES modules
+//   sets/<set>.json        the data set; sets/<set>.kb.bin: Kefu's bundle built from it
+
+import { RESULTS, peerConfigurations, timeQueries } from "./configurations.mjs";
+
+async function fetchOk(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response;
+}
+
+/**
+ * Builds every engine on `setName` in turn, runs its queries (20 untimed warm-up queries, then
+ * each query timed) and resolves with one row per engine and configuration:
+ * `{key, engine, config, p50_ms, p95_ms, ranked}`, `ranked` being each query's first 10 ids.
+ * Kefu answers with its KB ids; `cargo xtask bench` maps them back to the set's ids.
+ */
+async function kefuBench(setName, locale) {
+  const manifest = await (await fetchOk("bench.json")).json();
+  const glue = await import(new URL(manifest.glue, location.href).href);
+  await glue.default({ module_or_path: new URL(manifest.wasm, location.href) });
+  const set = await (await fetchOk(`sets/${setName}.json`)).json();
+  const bundle = new Uint8Array(await (await fetchOk(`sets/${setName}.kb.bin`)).arrayBuffer());
+
+  const rows = [];
+  const engine = new glue.Engine(bundle);
+  try {
+    if (engine.len() !== set.articles.length) {
+      throw new Error(`the bundle holds ${engine.len()} documents, the set ${set.articles.length}`);
+    }
+    const timed = timeQueries((query) => engine.search_ids(query, locale, RESULTS), set.queries);
+    rows.push({
+      key: "kefu",
+      engine: "Kefu",
+      config: "release wasm of `cargo xtask dist`, `Engine.search_ids(q, locale, 10)`",
+      ...timed,
+    });
+  } finally {
+    engine.free();
+  }
+
+  for (const configuration of peerConfigurations(set.meta.language !== "en")) {
+    const index = configuration.build(set.articles);
+    const timed = timeQueries((query) => configuration.search(index, query), set.queries);
+    rows.push({
+      key: configuration.key,
+      engine: configuration.engine,
+      config: configuration.config,
+      ...timed,
+    });
+  }
+  return { crossOriginIsolated: self.crossOriginIsolated, rows };
+}
+
+window.kefuBench = kefuBench;

@@ -1,0 +1,155 @@
+// The peers' configurations and the timing protocol of `cargo xtask bench`, shared by the Node run
+// (peers.mjs) and the Chromium run (browser.mjs) so both measure exactly the same thing. The
+// configurations are those of ../shared/bench/peers.md; the protocol follows
+// ../shared/bench/README.md ("Metrics") to the letter.
+//
+// `minisearch` and `flexsearch` are bare specifiers on purpose: Node resolves them from
+// xtask/bench/node_modules, the bench page through its import map (browser.html), to the same ES
+// module files (MiniSearch `dist/es/index.js`, FlexSearch `dist/flexsearch.bundle.module.min.mjs`).
+
+import { Charset, Document } from "flexsearch";
+import MiniSearch from "minisearch";
+
+/** Results per query the metrics look at ("the engine's first 10 results"). */
+export const RESULTS = 10;
+/** Untimed queries run before timing each engine. */
+export const WARM_UP = 20;
+
+/**
+ * Each configuration: `build(articles)` returns an index; `search(index, query)` returns article
+ * ids, best first; `serialise(index)` returns the library's own serialised index as a string.
+ * `chinese` selects the Chinese options peers.md uses on the Chinese set.
+ */
+export function peerConfigurations(chinese) {
+  return [
+    {
+      key: "minisearch",
+      engine: "MiniSearch",
+      config: "default",
+      build: (articles) => miniSearch(articles, {}),
+      search: (index, query) => index.search(query).map((result) => result.id),
+      serialise: (index) => JSON.stringify(index),
+    },
+    {
+      key: "minisearch-fuzzy",
+      engine: "MiniSearch",
+      config: "searchOptions {prefix:true, fuzzy:0.2} (README example)",
+      build: (articles) => miniSearch(articles, { searchOptions: { prefix: true, fuzzy: 0.2 } }),
+      search: (index, query) => index.search(query).map((result) => result.id),
+      serialise: (index) => JSON.stringify(index),
+    },
+    // peers.md runs the Intl.Segmenter tokenize hook on the Chinese set only: MiniSearch has no
+    // CJK option of its own, and this is the hook its README documents for other tokenisation.
+    ...(chinese
+      ? [
+          {
+            key: "minisearch-segmenter",
+            engine: "MiniSearch",
+            config: 'custom `tokenize` = Intl.Segmenter("zh") words',
+            build: (articles) => miniSearch(articles, { tokenize: segmenterTokenize() }),
+            search: (index, query) => index.search(query).map((result) => result.id),
+            serialise: (index) => JSON.stringify(index),
+          },
+        ]
+      : []),
+    {
+      key: "flexsearch",
+      engine: "FlexSearch",
+      config: "Document, default options" + (chinese ? "; encoder Charset.CJK" : ""),
+      build: (articles) => flexSearch(articles, chinese),
+      search: (index, query) => flexSearchIds(index.search(query, { limit: RESULTS })),
+      serialise: flexSearchExport,
+    },
+    {
+      key: "flexsearch-suggest",
+      engine: "FlexSearch",
+      config: "as default + search option suggest:true",
+      build: (articles) => flexSearch(articles, chinese),
+      search: (index, query) =>
+        flexSearchIds(index.search(query, { limit: RESULTS, suggest: true })),
+      serialise: flexSearchExport,
+    },
+  ];
+}
+
+/** MiniSearch over title + the similar questions joined, storing no fields (ids only). */
+function miniSearch(articles, options) {
+  const index = new MiniSearch({ fields: ["title", "questions"], ...options });
+  index.addAll(
+    articles.map((article) => ({
+      id: article.id,
+      title: article.title,
+      questions: article.questions.join("\n"),
+    })),
+  );
+  return index;
+}
+
+/** Intl.Segmenter("zh") words: MiniSearch uses it for the query too unless told otherwise. */
+function segmenterTokenize() {
+  const segmenter = new Intl.Segmenter("zh", { granularity: "word" });
+  return (text) =>
+    Array.from(segmenter.segment(text))
+      .filter((segment) => segment.isWordLike)
+      .map((segment) => segment.segment);
+}
+
+/** FlexSearch's Document with its defaults, plus its documented CJK encoder for Chinese. */
+function flexSearch(articles, chinese) {
+  const options = { document: { id: "id", index: ["title", "questions"] } };
+  if (chinese) options.encoder = Charset.CJK;
+  const index = new Document(options);
+  for (const article of articles) {
+    index.add({ id: article.id, title: article.title, questions: article.questions });
+  }
+  return index;
+}
+
+/** A Document search returns one result list per field; merge them, first field first. */
+function flexSearchIds(fields) {
+  const ids = [];
+  for (const field of fields) {
+    for (const id of field.result) {
+      if (!ids.includes(id)) ids.push(id);
+    }
+  }
+  return ids;
+}
+
+/** FlexSearch's `export` hands over (key, data) pairs; written as `key\ndata\n` lines. */
+function flexSearchExport(index) {
+  let text = "";
+  // FlexSearch 0.8 calls the handler synchronously for an in-memory index.
+  index.export((key, data) => {
+    text += `${key}\n${data ?? ""}\n`;
+  });
+  return text;
+}
+
+/** The value at percentile `p` of ascending `sorted`, by nearest rank as README.md defines it. */
+export function percentile(sorted, p) {
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1];
+}
+
+/**
+ * Runs `search(query)` (which returns ids, best first) over `queries` as README.md prescribes:
+ * the first WARM_UP queries untimed, then every query timed with `performance.now()` around the
+ * search call plus turning its results into ids. Returns each query's first RESULTS ids and the
+ * nearest-rank median and 95th percentile in milliseconds.
+ */
+export function timeQueries(search, queries) {
+  for (const { q } of queries.slice(0, WARM_UP)) {
+    search(q).slice(0, RESULTS);
+  }
+  const ranked = [];
+  const latencies = [];
+  for (const { q } of queries) {
+    const start = performance.now();
+    const ids = search(q).slice(0, RESULTS);
+    latencies.push(performance.now() - start);
+    ranked.push(ids);
+  }
+  latencies.sort((a, b) => a - b);
+  return { ranked, p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95) };
+}
