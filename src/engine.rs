@@ -46,7 +46,7 @@ impl Engine {
             limit,
         };
         self.index
-            .search(query, &options)
+            .rank(query, &options)
             .into_iter()
             .map(|hit| self.index.entry(hit.doc).id.clone())
             .collect()

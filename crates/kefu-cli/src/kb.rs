@@ -175,7 +175,7 @@ fn search_result<'a>(
     options: &SearchOptions,
 ) -> SearchResult<'a> {
     let hits = index
-        .search(query, options)
+        .rank(query, options)
         .into_iter()
         .map(|hit| {
             let entry = index.entry(hit.doc);

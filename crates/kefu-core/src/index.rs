@@ -11,7 +11,7 @@
 //! a prefix of while the customer is typing), times the share of query terms it matched squared,
 //! so a document that answers the whole question outranks one that repeats a single word.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use fst::{IntoStreamer, Streamer, automaton::Automaton};
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,22 @@ pub struct Hit {
     pub doc: u32,
     pub score: f32,
     pub snippet: Snippet,
+}
+
+/// A document ranked for a query, without a snippet (see [`Index::rank`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Ranked {
+    /// The document number, for [`Index::entry`] and [`Index::document`].
+    pub doc: u32,
+    pub score: f32,
+}
+
+/// An index term that matched part of a query, with its postings.
+struct TermMatch {
+    query_idx: usize,
+    term: String,
+    weight: f32,
+    postings: Postings,
 }
 
 /// A short excerpt showing why a document matched.
@@ -410,22 +426,70 @@ impl Index {
             .map(|(_, visible)| visible.as_slice())
     }
 
-    /// Ranks the documents a customer in `options.locale` sees against `query`, best first.
-    /// Never fails: a query with nothing searchable in it returns no hits.
+    /// Ranks the documents a customer in `options.locale` sees against `query`, best first, each
+    /// with a snippet showing why it matched. Never fails: a query with nothing searchable in it
+    /// returns no hits.
     pub fn search(&self, query: &str, options: &SearchOptions) -> Vec<Hit> {
         let query_terms = parse_query(query);
+        let (ranked, matches) = self.score(&query_terms, options);
+        ranked
+            .into_iter()
+            .map(|Ranked { doc, score }| {
+                // The index terms that matched this document, and for each query term the best
+                // weight among them: snippets highlight only each query term's best matches (not
+                // `bank` when `back` itself matched).
+                let found: Vec<&TermMatch> = matches
+                    .iter()
+                    .filter(|m| m.postings.binary_search_by_key(&doc, |p| p.0).is_ok())
+                    .collect();
+                let best = |query_idx: usize| {
+                    found
+                        .iter()
+                        .filter(|m| m.query_idx == query_idx)
+                        .map(|m| m.weight)
+                        .fold(0.0, f32::max)
+                };
+                let terms: BTreeSet<String> = found
+                    .iter()
+                    .filter(|m| m.weight >= best(m.query_idx))
+                    .map(|m| m.term.clone())
+                    .collect();
+                Hit {
+                    doc,
+                    score,
+                    snippet: self.snippet(doc, &terms),
+                }
+            })
+            .collect()
+    }
+
+    /// Ranks like [`Index::search`] without making snippets: for callers that need only which
+    /// documents match (the JavaScript API's ids, the CLI's JSON lines, benchmarks).
+    pub fn rank(&self, query: &str, options: &SearchOptions) -> Vec<Ranked> {
+        self.score(&parse_query(query), options).0
+    }
+
+    /// Scores every visible document against the parsed query: the best `limit`, and every index
+    /// term that matched with its postings (to find, later, which ones matched a given hit).
+    fn score(
+        &self,
+        query_terms: &[QueryTerm],
+        options: &SearchOptions,
+    ) -> (Vec<Ranked>, Vec<TermMatch>) {
         if query_terms.is_empty() || options.limit == 0 {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
         let visible = self.visible(options.locale.as_deref());
         let n_docs = self.docs.len() as f32;
-        // Document number → best contribution per query term, and the index terms that matched.
-        let mut scores: HashMap<u32, Vec<f32>> = HashMap::new();
-        // Document number → (query term, index term, expansion weight) of every match, so
-        // snippets highlight only each query term's best matches (not `bank` when `back` matched).
-        let mut matched_terms: HashMap<u32, Vec<(usize, String, f32)>> = HashMap::new();
+        let n_terms = query_terms.len();
+        // Per matched document, the best contribution of each query term: dense arrays indexed by
+        // document number, so the hot loop neither hashes nor allocates per posting.
+        let mut slot_of: Vec<u32> = vec![u32::MAX; self.docs.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut contributions: Vec<f32> = Vec::new();
+        let mut matches: Vec<TermMatch> = Vec::new();
 
-        let mut synonyms = self.synonym_terms(&query_terms);
+        let mut synonyms = self.synonym_terms(query_terms);
         for (query_idx, query_term) in query_terms.iter().enumerate() {
             let term_weight = if query_term.stop_word {
                 STOP_WORD_WEIGHT
@@ -476,11 +540,13 @@ impl Index {
                 } else {
                     postings.len()
                 });
-                for (doc, freqs) in postings {
+                for &(doc, freqs) in &postings {
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
                     }
-                    let Some(record) = self.docs.get(doc as usize) else {
+                    let (Some(record), Some(slot)) =
+                        (self.docs.get(doc as usize), slot_of.get_mut(doc as usize))
+                    else {
                         continue;
                     };
                     let weighted_tf: f32 = (0..NUM_FIELDS)
@@ -492,67 +558,55 @@ impl Index {
                         })
                         .sum();
                     let contribution = weight * idf * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
-                    let slots = scores
-                        .entry(doc)
-                        .or_insert_with(|| vec![0.0; query_terms.len()]);
-                    if contribution > slots[query_idx] {
-                        slots[query_idx] = contribution;
+                    if *slot == u32::MAX {
+                        *slot = touched.len() as u32;
+                        touched.push(doc);
+                        contributions.extend(std::iter::repeat_n(0.0, n_terms));
                     }
-                    matched_terms
-                        .entry(doc)
-                        .or_default()
-                        .push((query_idx, term.clone(), weight));
+                    let cell = &mut contributions[*slot as usize * n_terms + query_idx];
+                    if contribution > *cell {
+                        *cell = contribution;
+                    }
                 }
+                matches.push(TermMatch {
+                    query_idx,
+                    term,
+                    weight,
+                    postings,
+                });
             }
         }
 
         // Coverage counts the words that carry meaning; a query of stop words only counts them all.
         let supporting = |t: &QueryTerm| t.stop_word || t.cjk_unigram;
         let counts: Vec<bool> = if query_terms.iter().all(supporting) {
-            vec![true; query_terms.len()]
+            vec![true; n_terms]
         } else {
             query_terms.iter().map(|t| !supporting(t)).collect()
         };
         let n_counted = counts.iter().filter(|c| **c).count().max(1) as f32;
         // A document that matched only stop words is not a hit: "how do I" alone says nothing.
-        let mut ranked: Vec<(u32, f32)> = scores
-            .into_iter()
-            .filter_map(|(doc, slots)| {
-                let matched = slots
+        let mut ranked: Vec<Ranked> = touched
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, &doc)| {
+                let cells = &contributions[slot * n_terms..(slot + 1) * n_terms];
+                let matched = cells
                     .iter()
                     .zip(&counts)
-                    .filter(|(s, counted)| **counted && **s > 0.0)
+                    .filter(|(c, counted)| **counted && **c > 0.0)
                     .count() as f32;
                 let coverage = matched / n_counted;
-                (matched > 0.0).then(|| (doc, slots.iter().sum::<f32>() * coverage.sqrt()))
+                (matched > 0.0).then(|| Ranked {
+                    doc,
+                    score: cells.iter().sum::<f32>() * coverage.sqrt(),
+                })
             })
             .collect();
         // Deterministic: higher score first, then lower document number.
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         ranked.truncate(options.limit);
-        ranked
-            .into_iter()
-            .map(|(doc, score)| {
-                let matches = matched_terms.remove(&doc).unwrap_or_default();
-                let best = |query_idx: usize| {
-                    matches
-                        .iter()
-                        .filter(|m| m.0 == query_idx)
-                        .map(|m| m.2)
-                        .fold(0.0, f32::max)
-                };
-                let terms: BTreeSet<String> = matches
-                    .iter()
-                    .filter(|m| m.2 >= best(m.0))
-                    .map(|m| m.1.clone())
-                    .collect();
-                Hit {
-                    doc,
-                    score,
-                    snippet: self.snippet(doc, &terms),
-                }
-            })
-            .collect()
+        (ranked, matches)
     }
 
     /// A corrected query for "did you mean", when some word of `query` matches nothing in the

@@ -37,5 +37,5 @@ mod typo;
 mod varint;
 
 pub use bundle::{BundleError, BundleMeta};
-pub use index::{Hit, Index, SearchOptions, Snippet};
+pub use index::{Hit, Index, Ranked, SearchOptions, Snippet};
 pub use kb::{Block, DocEntry, DocKind, Document, Inline};

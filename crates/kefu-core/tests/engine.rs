@@ -346,6 +346,34 @@ fn did_you_mean_offers_real_words_from_the_kb() {
 }
 
 #[test]
+fn rank_orders_exactly_as_search_does() {
+    let index = index();
+    for (query, locale) in [
+        ("运费", "zh-CN"),
+        ("退貨", "zh-TW"),
+        ("refu", "en"),
+        ("how do I log in", "en"),
+        ("zz", "en"),
+    ] {
+        let options = SearchOptions {
+            locale: Some(locale.into()),
+            limit: 5,
+        };
+        let searched: Vec<(u32, f32)> = index
+            .search(query, &options)
+            .iter()
+            .map(|h| (h.doc, h.score))
+            .collect();
+        let ranked: Vec<(u32, f32)> = index
+            .rank(query, &options)
+            .iter()
+            .map(|r| (r.doc, r.score))
+            .collect();
+        assert_eq!(searched, ranked, "{query}");
+    }
+}
+
+#[test]
 fn nothing_searchable_gives_no_hits_rather_than_an_error() {
     check("?!。 ", "en", expect![""]);
     check("zzzzqqq", "en", expect![""]);
