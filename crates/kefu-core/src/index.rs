@@ -189,7 +189,11 @@ pub(crate) fn field_texts(doc: &Document) -> [String; NUM_FIELDS] {
 }
 
 /// Term → document number → frequency per field, ordered so the output bytes are deterministic.
-pub(crate) type TermTable = BTreeMap<String, BTreeMap<u32, [u32; NUM_FIELDS]>>;
+///
+/// A hash map while collecting (a B-tree's string comparisons took a third of a 10,000-article
+/// build); each term's postings are appended in document order, since documents are read in
+/// order. `encode_terms` sorts the terms, so the output stays deterministic.
+pub(crate) type TermTable = std::collections::HashMap<String, Postings>;
 
 /// Tokenizes every field of every document into the term table, returning each field's length.
 pub(crate) fn collect_terms(docs: &[Document], table: &mut TermTable) -> Vec<[u32; NUM_FIELDS]> {
@@ -200,11 +204,21 @@ pub(crate) fn collect_terms(docs: &[Document], table: &mut TermTable) -> Vec<[u3
         for (field, text) in FIELDS.iter().zip(field_texts(doc)) {
             for token in tokenize(&text) {
                 field_lens[*field as usize] += 1;
-                table
-                    .entry(token.term)
-                    .or_default()
-                    .entry(doc_number)
-                    .or_default()[*field as usize] += 1;
+                // Look up by &str first: most tokens repeat a term already seen.
+                let postings = match table.get_mut(token.term.as_str()) {
+                    Some(postings) => postings,
+                    None => table.entry(token.term).or_default(),
+                };
+                match postings.last_mut() {
+                    Some((last_doc, freqs)) if *last_doc == doc_number => {
+                        freqs[*field as usize] += 1
+                    }
+                    _ => {
+                        let mut freqs = [0u32; NUM_FIELDS];
+                        freqs[*field as usize] = 1;
+                        postings.push((doc_number, freqs));
+                    }
+                }
             }
         }
         lengths.push(field_lens);
@@ -216,14 +230,16 @@ pub(crate) fn collect_terms(docs: &[Document], table: &mut TermTable) -> Vec<[u3
 pub(crate) fn encode_terms(table: &TermTable) -> (Vec<u8>, Vec<u8>) {
     let mut postings = Vec::new();
     let mut builder = fst::MapBuilder::memory();
-    for (term, docs) in table {
-        // Keys arrive sorted and unique from the BTreeMap, which is all `insert` can reject.
+    let mut terms: Vec<(&String, &Postings)> = table.iter().collect();
+    terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (term, docs) in terms {
+        // Keys are sorted and unique (they come from a map), which is all `insert` can reject.
         if builder.insert(term, postings.len() as u64).is_err() {
             continue;
         }
         varint::write(&mut postings, docs.len() as u64);
         let mut previous = 0u32;
-        for (&doc_number, freqs) in docs {
+        for &(doc_number, ref freqs) in docs {
             varint::write(&mut postings, u64::from(doc_number - previous));
             previous = doc_number;
             let mask = freqs
