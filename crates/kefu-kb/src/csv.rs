@@ -225,13 +225,7 @@ mod tests {
             out.push_str(&format!("{}: {}\n", record.line, fields.join(" ")));
         }
         for problem in &parsed.problems {
-            out.push_str(&format!(
-                "{}:{}: {}: {}\n",
-                problem.line,
-                problem.col,
-                problem.severity.as_str(),
-                problem.message
-            ));
+            out.push_str(&format!("{problem}\n"));
         }
         expected.assert_eq(&out);
     }
@@ -322,6 +316,7 @@ mod tests {
                 1: "a"@1:1 "bc"@1:3q "d"@1:8
                 2: "e"@2:1 "f"@2:3
                 1:6: error: text after the closing quote of a field: a quoted field must end at its closing `"`
+                  hint: to put a `"` inside a quoted field, double it: `""`; the field started at line 1, column 3
             "#]],
         );
     }
@@ -334,6 +329,7 @@ mod tests {
                 1: "id"@1:1 "answer"@1:4
                 2: "a"@2:1 "ok"@2:3
                 3:3: error: this quoted field is never closed: everything after its opening `"` to the end of the file is inside it
+                  hint: add the closing `"`; to put a `"` inside a quoted field, double it: `""`
             "#]],
         );
     }

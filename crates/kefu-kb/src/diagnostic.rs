@@ -79,6 +79,25 @@ pub(crate) struct Problem {
     pub hint: Option<String>,
 }
 
+/// `line:col: severity: message`, then `  hint: …` on the next line when there is one: a problem
+/// before the compiler knows its file (tests snapshot this form).
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.line,
+            self.col,
+            self.severity.as_str(),
+            self.message
+        )?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Problem {
     pub fn error(line: u32, col: u32, message: impl Into<String>) -> Problem {
         Problem {

@@ -473,16 +473,7 @@ mod tests {
         let body = parsed.body_start.map(|start| &text[start..]);
         out.push_str(&format!("body: {body:?}\n"));
         for problem in &parsed.problems {
-            out.push_str(&format!(
-                "{}:{}: {}: {}\n",
-                problem.line,
-                problem.col,
-                problem.severity.as_str(),
-                problem.message
-            ));
-            if let Some(hint) = &problem.hint {
-                out.push_str(&format!("  hint: {hint}\n"));
-            }
+            out.push_str(&format!("{problem}\n"));
         }
         expected.assert_eq(&out);
     }

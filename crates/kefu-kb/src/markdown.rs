@@ -601,13 +601,7 @@ mod tests {
             ));
         }
         for problem in &converted.problems {
-            out.push_str(&format!(
-                "{}:{}: {}: {}\n",
-                problem.line,
-                problem.col,
-                problem.severity.as_str(),
-                problem.message
-            ));
+            out.push_str(&format!("{problem}\n"));
         }
         expected.assert_eq(&out);
     }
@@ -677,9 +671,13 @@ mod tests {
             expect![[r#"
                 Paragraph([Text("Click here or there or file or nothing.")])
                 4:14: error: links may only point to article:<id>, http(s) or mailto: URLs, not `javascript:`
+                  hint: link to another article with [text](article:<id>), or to a web page with [text](https://…)
                 4:47: error: links may only point to article:<id>, http(s) or mailto: URLs, not `data:`
+                  hint: link to another article with [text](article:<id>), or to a web page with [text](https://…)
                 4:76: error: relative link `../en/refunds.md` is not allowed
+                  hint: to link to another article write [text](article:refunds)
                 4:107: error: this link has no destination
+                  hint: write [text](https://…) or [text](article:<id>)
             "#]],
         );
     }
@@ -689,11 +687,14 @@ mod tests {
         check(
             "Text <b>bold</b> here.\n\n<script>alert(1)</script>\n\n<div>\nblock\n</div>\n",
             expect![[r#"
-            Paragraph([Text("Text bold here.")])
-            4:6: error: HTML is not allowed in articles (line 4); use Markdown
-            6:1: error: HTML is not allowed in articles (line 6); use Markdown
-            8:1: error: HTML is not allowed in articles (line 8); use Markdown
-        "#]],
+                Paragraph([Text("Text bold here.")])
+                4:6: error: HTML is not allowed in articles (line 4); use Markdown
+                  hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+                6:1: error: HTML is not allowed in articles (line 6); use Markdown
+                  hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+                8:1: error: HTML is not allowed in articles (line 8); use Markdown
+                  hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+            "#]],
         );
     }
 
@@ -705,10 +706,15 @@ mod tests {
                 Heading { level: 2, text: [Text("Title again")] }
                 Heading { level: 4, text: [Text("Deep")] }
                 4:1: warning: a level-1 heading in the body: the title comes from front matter; use ##
+                  hint: section headings start at `##`; this one is shown as `##`
                 6:1: error: images are not supported in articles yet
+                  hint: remove the image, or link to it with [description](https://…)
                 8:1: error: tables are not supported in articles yet
+                  hint: write the rows as a list instead
                 12:1: warning: headings go down to level 4 (`####`), not 5
+                  hint: this one is shown as `####`
                 14:1: warning: a horizontal rule is dropped: the widget does not show them
+                  hint: start a new section with a `## heading` instead
             "#]],
         );
     }
