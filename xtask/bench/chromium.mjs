@@ -5,13 +5,11 @@
 // usage: KEFU_CHROMIUM=/usr/bin/chromium node xtask/bench/chromium.mjs BASE_URL SET:LOCALE...
 //
 // BASE_URL serves the site xtask assembled (target/bench/site, with kefu-server --static). The
-// browser is the machine's Chromium, launched by playwright-core from tests/node_modules (which
-// `cargo xtask setup` installs) with the flags of tests/e2e/harness.mjs; nothing is downloaded.
+// browser is the machine's Chromium, launched by tests/e2e/harness.mjs's launchBrowser
+// (playwright-core from tests/node_modules, which `cargo xtask setup` installs); nothing is
+// downloaded.
 
-import { createRequire } from "node:module";
-
-const require = createRequire(new URL("../../tests/package.json", import.meta.url));
-const { chromium } = require("playwright-core");
+import { launchBrowser } from "../../tests/e2e/harness.mjs";
 
 const [baseUrl, ...sets] = process.argv.slice(2);
 const executablePath = process.env.KEFU_CHROMIUM;
@@ -20,19 +18,8 @@ if (!baseUrl || sets.length === 0 || !executablePath) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+// The end-to-end tests' launcher: the same executable (KEFU_CHROMIUM) and flags, kept in one place.
+const browser = await launchBrowser();
 try {
   const context = await browser.newContext();
   // Chromium coarsens performance.now() to 100 µs unless the page is cross-origin isolated, then
