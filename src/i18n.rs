@@ -19,6 +19,8 @@ pub struct Strings {
     pub no_results_hint: &'static str,
     /// Before a corrected query offered as a button.
     pub did_you_mean: &'static str,
+    /// Heads the list of articles closest to a query that matched nothing.
+    pub closest_articles: &'static str,
     /// Below the no-results hint: how to reach a person.
     pub still_need_help: &'static str,
     pub back: &'static str,
@@ -47,6 +49,7 @@ pub static ZH_CN: Strings = Strings {
     no_results_hint: "换个说法试试，例如用更短的关键词。",
     did_you_mean: "你是不是要找：",
     still_need_help: "还是没找到？联系我们：",
+    closest_articles: "最接近的文章：",
     back: "返回搜索结果",
     loading: "正在加载帮助内容…",
     unavailable_title: "帮助内容暂时无法加载",
@@ -73,6 +76,7 @@ pub static ZH_TW: Strings = Strings {
     no_results_hint: "換個說法試試，例如用更短的關鍵字。",
     did_you_mean: "你是不是要找：",
     still_need_help: "還是沒找到？聯絡我們：",
+    closest_articles: "最接近的文章：",
     back: "返回搜尋結果",
     loading: "正在載入幫助內容…",
     unavailable_title: "幫助內容暫時無法載入",
@@ -99,6 +103,7 @@ pub static EN: Strings = Strings {
     no_results_hint: "Try other words, or fewer of them.",
     did_you_mean: "Did you mean:",
     still_need_help: "Still stuck? Contact us:",
+    closest_articles: "Closest articles:",
     back: "Back to results",
     loading: "Loading help…",
     unavailable_title: "Help is unavailable right now",
@@ -189,6 +194,9 @@ mod tests {
                 strings.results_label,
                 strings.no_results,
                 strings.no_results_hint,
+                strings.did_you_mean,
+                strings.closest_articles,
+                strings.still_need_help,
                 strings.back,
                 strings.loading,
                 strings.unavailable_title,

@@ -143,9 +143,39 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
 fn NoResults(index: Arc<Index>) -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
     let strings = ui.strings;
+    let suggest_index = Arc::clone(&index);
     let suggestion = move || {
         ui.query
-            .with(|query| index.suggest(query, Some(strings.locale)))
+            .with(|query| suggest_index.suggest(query, Some(strings.locale)))
+    };
+    // The closest articles, as buttons that open them: what the customer most likely meant.
+    let closest = move || {
+        let options = SearchOptions {
+            locale: Some(strings.locale.to_owned()),
+            limit: 3,
+        };
+        let docs = ui.query.with(|query| index.closest(query, &options));
+        (!docs.is_empty()).then(|| {
+            let items: Vec<AnyView> = docs
+                .into_iter()
+                .map(|ranked| {
+                    let doc = ranked.doc;
+                    let title = index.entry(doc).title.clone();
+                    view! {
+                        <li>
+                            <button type="button" class="kefu-link-button" on:click=move |_| ui.view.set(View::Article(doc))>
+                                {title}
+                            </button>
+                        </li>
+                    }
+                    .into_any()
+                })
+                .collect();
+            view! {
+                <p id="kefu-closest-label">{strings.closest_articles}</p>
+                <ul class="kefu-channels" aria-labelledby="kefu-closest-label">{items}</ul>
+            }
+        })
     };
     view! {
         <div class="kefu-empty">
@@ -165,6 +195,7 @@ fn NoResults(index: Arc<Index>) -> impl IntoView {
                 }
                 None => view! { <p class="kefu-muted">{strings.no_results_hint}</p> }.into_any(),
             }}
+            {closest}
             <ContactChannels heading=strings.still_need_help/>
         </div>
     }

@@ -127,7 +127,10 @@ describe("an English-speaking customer", () => {
     await dialog.getByText("No articles match your search.").waitFor();
     assert.equal(await dialog.getByRole("option").count(), 0);
     await dialog.getByText("Still stuck? Contact us:").waitFor();
-    await dialog.getByRole("button", { name: "invoice" }).click();
+    const closest = dialog.getByRole("list", { name: "Closest articles:" }).getByRole("button");
+    assert.ok((await closest.count()) > 0, "the closest articles are offered");
+    assert.match(await closest.first().textContent(), /invoice/i);
+    await dialog.getByRole("button", { name: "invoice", exact: true }).click();
     assert.equal((await search.inputValue()).trim(), "invoice");
     const first = dialog.getByRole("option").first();
     await first.waitFor();
@@ -182,6 +185,22 @@ describe("a Chinese-speaking customer", () => {
     await dialog.getByText("没有找到相关文章。").waitFor();
     assert.equal(await dialog.getByRole("option").count(), 0);
     assert.equal(await dialog.getByRole("combobox").getAttribute("aria-expanded"), "false");
+    await context.close();
+  });
+
+  test("is offered the closest articles when a question shares only characters", async () => {
+    const { page, context } = await openShop("zh-CN");
+    await page.getByRole("button", { name: "帮助" }).click();
+    const dialog = page.getByRole("dialog");
+    // 票 alone appears in the invoices article (发票); no pair of this question does.
+    await dialog.getByRole("combobox").fill("票据");
+    await dialog.getByText("没有找到相关文章。").waitFor();
+    const closest = dialog.getByRole("list", { name: "最接近的文章：" }).getByRole("button");
+    await closest.first().waitFor();
+    await closest.first().click();
+    const heading = dialog.getByRole("article").getByRole("heading", { level: 3 });
+    await heading.waitFor();
+    assert.match(await heading.textContent(), /发票/);
     await context.close();
   });
 });

@@ -87,8 +87,13 @@ pub const SYNONYM_WEIGHT: f32 = 0.9;
 /// characters and not pairs (`花呗还款` / `还花呗`) still be found.
 pub const CJK_UNIGRAM_WEIGHT: f32 = 0.4;
 
-/// A supporting CJK character found in more than one in this many documents is skipped.
+/// A supporting CJK character found in more than one in this many documents is skipped, if it is
+/// also in more than [`MIN_SKIPPED_DF`] documents: the rule saves the longest postings lists in
+/// large KBs, and in a small KB every character would otherwise count as common.
 pub const MAX_SUPPORTING_SHARE: usize = 10;
+
+/// See [`MAX_SUPPORTING_SHARE`].
+pub const MIN_SKIPPED_DF: usize = 100;
 
 /// Weight of a stop word (`how`, `the`, `my`) relative to other words. Range 0.0–1.0: it still
 /// breaks ties between otherwise equal documents, but cannot outweigh a word that carries meaning.
@@ -447,17 +452,27 @@ impl Index {
     /// returns no hits.
     pub fn search(&self, query: &str, options: &SearchOptions) -> Vec<Hit> {
         let query_terms = parse_query(query);
-        let (ranked, matches) = self.score(&query_terms, options);
+        let (ranked, matches) = self.score(&query_terms, options, false);
         ranked
             .into_iter()
             .map(|Ranked { doc, score }| {
                 // The index terms that matched this document, and for each query term the best
                 // weight among them: snippets highlight only each query term's best matches (not
                 // `bank` when `back` itself matched).
-                let found: Vec<&TermMatch> = matches
+                let mut found: Vec<&TermMatch> = matches
                     .iter()
                     .filter(|m| m.postings.binary_search_by_key(&doc, |p| p.0).is_ok())
                     .collect();
+                // Highlight the words that carry meaning; lone characters and stop words only
+                // when nothing else matched.
+                let supporting = |m: &&TermMatch| {
+                    query_terms
+                        .get(m.query_idx)
+                        .is_some_and(|t| t.cjk_unigram || t.stop_word)
+                };
+                if found.iter().any(|m| !supporting(m)) {
+                    found.retain(|m| !supporting(m));
+                }
                 let best = |query_idx: usize| {
                     found
                         .iter()
@@ -482,7 +497,24 @@ impl Index {
     /// Ranks like [`Index::search`] without making snippets: for callers that need only which
     /// documents match (the JavaScript API's ids, the CLI's JSON lines, benchmarks).
     pub fn rank(&self, query: &str, options: &SearchOptions) -> Vec<Ranked> {
-        self.score(&parse_query(query), options).0
+        self.score(&parse_query(query), options, false).0
+    }
+
+    /// For a query with no hits, the documents closest to it: the hits of the did-you-mean
+    /// correction when there is one, else a relaxed ranking in which supporting terms (single
+    /// CJK characters, stop words) may make a hit on their own. Empty when nothing is close.
+    pub fn closest(&self, query: &str, options: &SearchOptions) -> Vec<Ranked> {
+        if let Some(corrected) = self.suggest(query, options.locale.as_deref()) {
+            let hits = self.rank(&corrected, options);
+            if !hits.is_empty() {
+                return hits;
+            }
+        }
+        let terms: Vec<QueryTerm> = parse_query(query)
+            .into_iter()
+            .filter(|t| !t.stop_word)
+            .collect();
+        self.score(&terms, options, true).0
     }
 
     /// Scores every visible document against the parsed query: the best `limit`, and every index
@@ -491,6 +523,7 @@ impl Index {
         &self,
         query_terms: &[QueryTerm],
         options: &SearchOptions,
+        relaxed: bool,
     ) -> (Vec<Ranked>, Vec<TermMatch>) {
         if query_terms.is_empty() || options.limit == 0 {
             return (Vec::new(), Vec::new());
@@ -546,7 +579,9 @@ impl Index {
             for (term, expansion, postings) in decoded {
                 // A supporting character in more than a tenth of the documents says next to
                 // nothing and costs the longest postings lists: skip it.
-                if query_term.cjk_unigram && postings.len() * MAX_SUPPORTING_SHARE > self.docs.len()
+                if query_term.cjk_unigram
+                    && postings.len() > MIN_SKIPPED_DF
+                    && postings.len() * MAX_SUPPORTING_SHARE > self.docs.len()
                 {
                     continue;
                 }
@@ -595,7 +630,7 @@ impl Index {
 
         // Coverage counts the words that carry meaning; a query of stop words only counts them all.
         let supporting = |t: &QueryTerm| t.stop_word || t.cjk_unigram;
-        let counts: Vec<bool> = if query_terms.iter().all(supporting) {
+        let counts: Vec<bool> = if relaxed || query_terms.iter().all(supporting) {
             vec![true; n_terms]
         } else {
             query_terms.iter().map(|t| !supporting(t)).collect()

@@ -374,6 +374,43 @@ fn rank_orders_exactly_as_search_does() {
 }
 
 #[test]
+fn closest_articles_when_nothing_matches() {
+    let index = index();
+    let en = SearchOptions {
+        locale: Some("en".into()),
+        limit: 3,
+    };
+    let ids = |ranked: Vec<kefu_core::Ranked>| -> Vec<String> {
+        ranked
+            .into_iter()
+            .map(|r| index.entry(r.doc).id.clone())
+            .collect()
+    };
+    // Through the did-you-mean correction.
+    assert!(index.search("recieved ", &en).is_empty());
+    assert_eq!(
+        ids(index.closest("recieved ", &en))
+            .first()
+            .map(String::as_str),
+        Some("refunds")
+    );
+    // Through single characters: 费用 shares no pair with the KB, 费 alone is in shipping costs.
+    let zh = SearchOptions {
+        locale: Some("zh-CN".into()),
+        limit: 3,
+    };
+    assert!(index.search("收费标准", &zh).is_empty());
+    assert_eq!(
+        ids(index.closest("收费标准", &zh))
+            .first()
+            .map(String::as_str),
+        Some("shipping-costs")
+    );
+    // Nothing close at all.
+    assert!(index.closest("xyzzyq", &en).is_empty());
+}
+
+#[test]
 fn nothing_searchable_gives_no_hits_rather_than_an_error() {
     check("?!。 ", "en", expect![""]);
     check("zzzzqqq", "en", expect![""]);
