@@ -318,6 +318,8 @@ impl Index {
         }
         let count = parts.docs.len().max(1) as f64;
         let avg_field_lens = totals.map(|total| ((total / count) as f32).max(1.0));
+        // Each phrase keeps the terms that carry its meaning: not its lone CJK characters, which
+        // would stand in for the phrase at full synonym weight, nor its stop words.
         let synonyms = parts
             .meta
             .synonyms
@@ -325,7 +327,12 @@ impl Index {
             .map(|group| {
                 group
                     .iter()
-                    .map(|phrase| parse_query(&format!("{phrase} ")))
+                    .map(|phrase| {
+                        parse_query(&format!("{phrase} "))
+                            .into_iter()
+                            .filter(|t| !t.cjk_unigram && !t.stop_word)
+                            .collect()
+                    })
                     .collect()
             })
             .collect();
@@ -548,14 +555,14 @@ impl Index {
                 1.0
             };
             let mut expansions = self.expand(query_term);
-            for synonym in std::mem::take(&mut synonyms[query_idx]) {
+            for (synonym, weight) in std::mem::take(&mut synonyms[query_idx]) {
                 if let Some(offset) = self.terms.get(&synonym) {
                     let slot = expansions.entry(synonym).or_insert(Expansion {
                         offset,
                         weight: 0.0,
                         completion: false,
                     });
-                    slot.weight = slot.weight.max(SYNONYM_WEIGHT);
+                    slot.weight = slot.weight.max(weight);
                 }
             }
             let decoded: Vec<(String, Expansion, Postings)> = expansions
@@ -736,25 +743,31 @@ impl Index {
     /// For each query term, the terms of synonyms that stand in for it: when every term of a
     /// phrase of a synonym group is in the query, the meaningful terms of the group's other
     /// phrases become alternatives for each query term that phrase covers.
-    fn synonym_terms(&self, query_terms: &[QueryTerm]) -> Vec<Vec<String>> {
-        let mut out = vec![Vec::new(); query_terms.len()];
+    fn synonym_terms(&self, query_terms: &[QueryTerm]) -> Vec<Vec<(String, f32)>> {
+        let mut out: Vec<Vec<(String, f32)>> = vec![Vec::new(); query_terms.len()];
         let in_query = |term: &QueryTerm| query_terms.iter().any(|q| q.term == term.term);
         for group in &self.synonyms {
             for (phrase_idx, phrase) in group.iter().enumerate() {
                 if phrase.is_empty() || !phrase.iter().all(in_query) {
                     continue;
                 }
-                let alternatives = group
+                let others = group
                     .iter()
                     .enumerate()
-                    .filter(|(other_idx, _)| *other_idx != phrase_idx)
-                    .flat_map(|(_, other)| other.iter().filter(|t| !t.stop_word));
-                for alternative in alternatives {
-                    for (slot, query_term) in out.iter_mut().zip(query_terms) {
-                        if phrase.iter().any(|t| t.term == query_term.term)
-                            && !slot.contains(&alternative.term)
-                        {
-                            slot.push(alternative.term.clone());
+                    .filter(|(other_idx, _)| *other_idx != phrase_idx);
+                for (_, other) in others {
+                    // A phrase of several terms shares the weight among them: one of its words
+                    // alone (快递 of 快递费) is not the synonym.
+                    let weight = SYNONYM_WEIGHT / other.len().max(1) as f32;
+                    for alternative in other {
+                        for (slot, query_term) in out.iter_mut().zip(query_terms) {
+                            if !phrase.iter().any(|t| t.term == query_term.term) {
+                                continue;
+                            }
+                            match slot.iter_mut().find(|(term, _)| *term == alternative.term) {
+                                Some(existing) => existing.1 = existing.1.max(weight),
+                                None => slot.push((alternative.term.clone(), weight)),
+                            }
                         }
                     }
                 }

@@ -411,6 +411,45 @@ fn closest_articles_when_nothing_matches() {
 }
 
 #[test]
+fn a_synonym_phrase_is_not_stood_in_for_by_one_of_its_words() {
+    // Regression: with 运费 = 快递费, the bigram 快递 alone (all over a tracking article) counted as
+    // the full synonym, and so did the lone characters 快 and 费.
+    let docs = vec![
+        doc(
+            "shipping-costs",
+            "zh-CN",
+            "运费说明",
+            &[],
+            "满 99 元免运费。",
+        ),
+        doc(
+            "track-package",
+            "zh-CN",
+            "查询快递",
+            &["快递到哪了"],
+            "快递单号在订单页。快递公司会更新物流。",
+        ),
+    ];
+    let mut meta = BundleMeta::new("zh-CN");
+    meta.synonyms = vec![vec!["运费".into(), "快递费".into()]];
+    let index = Index::from_bytes(bundle::encode(&docs, &meta)).unwrap();
+    let hits = index.rank("运费", &SearchOptions::default());
+    assert_eq!(index.entry(hits[0].doc).id, "shipping-costs");
+    let tracking = hits
+        .iter()
+        .find(|h| index.entry(h.doc).id == "track-package")
+        .map_or(0.0, |h| h.score);
+    assert!(
+        tracking < hits[0].score / 2.0,
+        "tracking {tracking} vs shipping {}",
+        hits[0].score
+    );
+    // The whole phrase still works: 快递费 finds the shipping article first.
+    let hits = index.rank("快递费", &SearchOptions::default());
+    assert_eq!(index.entry(hits[0].doc).id, "shipping-costs");
+}
+
+#[test]
 fn nothing_searchable_gives_no_hits_rather_than_an_error() {
     check("?!。 ", "en", expect![""]);
     check("zzzzqqq", "en", expect![""]);
