@@ -52,20 +52,31 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
+        let location = format_args!("{}:{}:{}", self.file.display(), self.line, self.col);
+        write_problem(
             f,
-            "{}:{}:{}: {}: {}",
-            self.file.display(),
-            self.line,
-            self.col,
-            self.severity.as_str(),
-            self.message
-        )?;
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        Ok(())
+            location,
+            self.severity,
+            &self.message,
+            self.hint.as_deref(),
+        )
     }
+}
+
+/// `location: severity: message`, then `  hint: …` on a line of its own: the one layout of every
+/// problem the compiler reports, with a file ([`Diagnostic`]) or before it has one ([`Problem`]).
+fn write_problem(
+    f: &mut fmt::Formatter<'_>,
+    location: fmt::Arguments<'_>,
+    severity: Severity,
+    message: &str,
+    hint: Option<&str>,
+) -> fmt::Result {
+    write!(f, "{location}: {}: {message}", severity.as_str())?;
+    if let Some(hint) = hint {
+        write!(f, "\n  hint: {hint}")?;
+    }
+    Ok(())
 }
 
 /// A diagnostic before the file it belongs to is attached: what the per-file parsers return, so
@@ -81,20 +92,16 @@ pub(crate) struct Problem {
 
 /// `line:col: severity: message`, then `  hint: …` on the next line when there is one: a problem
 /// before the compiler knows its file (tests snapshot this form).
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let location = format_args!("{}:{}", self.line, self.col);
+        write_problem(
             f,
-            "{}:{}: {}: {}",
-            self.line,
-            self.col,
-            self.severity.as_str(),
-            self.message
-        )?;
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        Ok(())
+            location,
+            self.severity,
+            &self.message,
+            self.hint.as_deref(),
+        )
     }
 }
 
