@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::util::{cargo, probe, run, step};
+use crate::util::{cargo, gzip_len, probe, run, step};
 
 /// Results per query the metrics look at (README.md: "the engine's first 10 results").
 const RESULTS: usize = 10;
@@ -696,12 +696,6 @@ fn measure_peers(set: &DataSet) -> Result<Vec<Row>> {
             }
             Ok(rows)
         })
-}
-
-fn gzip_len(bytes: &[u8]) -> Result<u64> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len() as u64)
 }
 
 /// The machine the numbers come from: latency means nothing without it.

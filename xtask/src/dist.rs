@@ -6,7 +6,6 @@
 //! forever: `kefu-<hash>.js` (wasm-bindgen's glue), `kefu-<hash>.wasm`, `kefu-<hash>.css` and
 //! `kb-<hash>.bin` (the bundle). `kefu.js` is `src/kefu.js` with those names filled in.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
 use crate::setup::{Tools, WasmRoute};
-use crate::util::{cargo, run, step};
+use crate::util::{cargo, gzip_len, run, step};
 
 pub const DIST: &str = "dist";
 const WORK: &str = "target/kefu-dist";
@@ -180,12 +179,6 @@ fn fill(template: &str, pairs: &[(&str, &str)]) -> Result<String> {
         out = out.replace(placeholder, value);
     }
     Ok(out)
-}
-
-fn gzip_len(bytes: &[u8]) -> Result<usize> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len())
 }
 
 fn print_sizes(files: &[PathBuf]) -> Result<()> {

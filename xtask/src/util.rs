@@ -50,6 +50,13 @@ fn describe(command: &Command) -> String {
     line
 }
 
+/// The size of `bytes` compressed with gzip -9: how size budgets and the benchmarks count bytes.
+pub fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut encoder, bytes)?;
+    Ok(encoder.finish()?.len() as u64)
+}
+
 /// A `cargo` command for the host toolchain that started xtask.
 pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
