@@ -12,6 +12,7 @@
 //! so a document that answers the whole question outranks one that repeats a single word.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use fst::{IntoStreamer, Streamer, automaton::Automaton};
 use serde::{Deserialize, Serialize};
@@ -274,6 +275,10 @@ pub struct Index {
     locale_views: Vec<(String, Vec<bool>)>,
     /// The bundle's synonym groups, each phrase parsed into its query terms once at load.
     synonyms: Vec<Vec<Vec<QueryTerm>>>,
+    /// Per locale view (same order as `locale_views`), the words of titles and similar questions
+    /// with their counts, for "did you mean": built on the first suggestion in that locale, since
+    /// it decodes every document and the widget asks on every keystroke without results.
+    vocabularies: Vec<OnceLock<BTreeMap<String, usize>>>,
     checksum: u32,
 }
 
@@ -339,6 +344,7 @@ impl Index {
         let mut index = Index {
             locale_views: Vec::new(),
             synonyms,
+            vocabularies: Vec::new(),
             meta: parts.meta,
             docs: parts.docs,
             store: parts.store,
@@ -348,6 +354,7 @@ impl Index {
             checksum: parts.checksum,
         };
         index.locale_views = index.build_locale_views();
+        index.vocabularies = index.locale_views.iter().map(|_| OnceLock::new()).collect();
         Ok(index)
     }
 
@@ -667,12 +674,8 @@ impl Index {
         (ranked, matches)
     }
 
-    /// A corrected query for "did you mean", when some word of `query` matches nothing in the
-    /// customer's locale but a word one or two edits away is in a title or similar question
-    /// there. Suggestions are whole words as editors wrote them (`delivery`), never stems.
-    /// `None` when every word matched or no correction was found.
-    pub fn suggest(&self, query: &str, locale: Option<&str>) -> Option<String> {
-        let visible = self.visible(locale);
+    /// The words of the titles and similar questions of the `visible` documents, with counts.
+    fn vocabulary(&self, visible: Option<&[bool]>) -> BTreeMap<String, usize> {
         let mut vocabulary: BTreeMap<String, usize> = BTreeMap::new();
         for (doc_number, record) in self.docs.iter().enumerate() {
             if visible.is_some_and(|v| !v.get(doc_number).copied().unwrap_or(false)) {
@@ -696,6 +699,29 @@ impl Index {
                 }
             }
         }
+        vocabulary
+    }
+
+    /// A corrected query for "did you mean", when some word of `query` matches nothing in the
+    /// customer's locale but a word one or two edits away is in a title or similar question
+    /// there. Suggestions are whole words as editors wrote them (`delivery`), never stems.
+    /// `None` when every word matched or no correction was found.
+    pub fn suggest(&self, query: &str, locale: Option<&str>) -> Option<String> {
+        let visible = self.visible(locale);
+        let resolved = self.resolve_locale(locale.unwrap_or(&self.meta.default_locale));
+        let cell = self
+            .locale_views
+            .iter()
+            .position(|(candidate, _)| candidate == resolved)
+            .and_then(|view| self.vocabularies.get(view));
+        let uncached;
+        let vocabulary = match cell {
+            Some(cell) => cell.get_or_init(|| self.vocabulary(visible)),
+            None => {
+                uncached = self.vocabulary(visible);
+                &uncached
+            }
+        };
         let mut changed = false;
         let mut out = String::with_capacity(query.len());
         let mut at = 0;
