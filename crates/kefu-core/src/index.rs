@@ -482,7 +482,7 @@ impl Index {
                 let supporting = |m: &&TermMatch| {
                     query_terms
                         .get(m.query_idx)
-                        .is_some_and(|t| t.cjk_unigram || t.stop_word)
+                        .is_some_and(QueryTerm::is_supporting)
                 };
                 if found.iter().any(|m| !supporting(m)) {
                     found.retain(|m| !supporting(m));
@@ -643,7 +643,7 @@ impl Index {
         }
 
         // Coverage counts the words that carry meaning; a query of stop words only counts them all.
-        let supporting = |t: &QueryTerm| t.stop_word || t.cjk_unigram;
+        let supporting = QueryTerm::is_supporting;
         let counts: Vec<bool> = if relaxed || query_terms.iter().all(supporting) {
             vec![true; n_terms]
         } else {

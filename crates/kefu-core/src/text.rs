@@ -235,6 +235,14 @@ pub struct QueryTerm {
     pub cjk_unigram: bool,
 }
 
+impl QueryTerm {
+    /// A stop word or a lone CJK character: it adds to a score but does not count for coverage,
+    /// and is highlighted only when nothing else matched.
+    pub fn is_supporting(&self) -> bool {
+        self.stop_word || self.cjk_unigram
+    }
+}
+
 /// Parses a query with the index's tokenizer, keeping what scoring needs.
 ///
 /// A CJK run of two or more characters is searched by its bigrams (its unigrams would only add
