@@ -5,7 +5,7 @@ use std::sync::Arc;
 use kefu_core::Index;
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::article::ArticleView;
 use crate::config::Config;
@@ -28,41 +28,139 @@ pub enum View {
     Article(u32),
 }
 
-/// UI state shared by the widget's components through context.
+/// UI state shared by the widget's components through context, and by the JavaScript API.
 #[derive(Clone, Copy)]
 pub struct Ui {
-    pub strings: &'static Strings,
+    /// The UI text; `Kefu.setLocale` swaps it, which redraws the open panel.
+    pub locale: RwSignal<&'static Strings>,
     pub open: RwSignal<bool>,
     pub query: RwSignal<String>,
     pub view: RwSignal<View>,
     pub status: RwSignal<Status>,
-    pub config: StoredValue<Config>,
-    pub launcher: NodeRef<html::Button>,
+    pub config: RwSignal<Config>,
+    /// The loader's launcher button: it exists before the wasm does, so the widget adopts it.
+    pub launcher: StoredValue<web_sys::HtmlElement, LocalStorage>,
     pub search_input: NodeRef<html::Input>,
+    /// Tells the page about what happens (`Kefu.on`): the loader's `emit(name, detail)`.
+    pub events: StoredValue<Option<js_sys::Function>, LocalStorage>,
+    /// The last query reported as a search (`Kefu.on('search')`), so that redrawing the search
+    /// view does not report it again.
+    pub reported_query: StoredValue<String>,
+    /// Who the visitor is, when the site said so with `Kefu.identify`.
+    pub identity: RwSignal<Identity>,
+    /// Work waiting for the bundle (`Kefu.search` before it loaded); run once it has, or failed.
+    pending: StoredValue<Vec<WhenReady>, LocalStorage>,
+}
+
+/// Work to run once the bundle has loaded (with the index) or failed to (with `None`).
+type WhenReady = Box<dyn FnOnce(Option<Arc<Index>>)>;
+
+/// The visitor's details from `Kefu.identify`, used to fill in the contact form.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Identity {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
 impl Ui {
+    /// A fresh state for `config`, owned by no component: the JavaScript API holds it too.
+    pub fn new(
+        config: Config,
+        launcher: web_sys::HtmlElement,
+        events: Option<js_sys::Function>,
+    ) -> Ui {
+        Ui {
+            locale: RwSignal::new(negotiate(config.locale.as_deref(), &config.languages)),
+            open: RwSignal::new(false),
+            query: RwSignal::new(String::new()),
+            view: RwSignal::new(View::Search),
+            status: RwSignal::new(Status::Loading),
+            config: RwSignal::new(config),
+            launcher: StoredValue::new_local(launcher),
+            search_input: NodeRef::new(),
+            events: StoredValue::new_local(events),
+            identity: RwSignal::new(Identity::default()),
+            reported_query: StoredValue::new(String::new()),
+            pending: StoredValue::new_local(Vec::new()),
+        }
+    }
+
+    /// Runs `work` with the index once the bundle has loaded (now, if it has), or with `None`
+    /// if it could not be loaded.
+    pub fn when_ready(self, work: impl FnOnce(Option<Arc<Index>>) + 'static) {
+        match self.status.get_untracked() {
+            Status::Ready(index) => work(Some(index)),
+            Status::Unavailable => work(None),
+            Status::Loading => self
+                .pending
+                .update_value(|pending| pending.push(Box::new(work))),
+        }
+    }
+
+    fn set_status(self, status: Status) {
+        self.status.set(status.clone());
+        let ready = match status {
+            Status::Loading => return,
+            Status::Ready(index) => Some(index),
+            Status::Unavailable => None,
+        };
+        let pending = self
+            .pending
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        for work in pending {
+            work(ready.clone());
+        }
+    }
+
+    /// The current UI text, read without subscribing: components are redrawn as a whole when
+    /// the locale changes (see [`Widget`]).
+    pub fn strings(self) -> &'static Strings {
+        self.locale.get_untracked()
+    }
+
+    /// Opens the dialog; the search box takes focus once it is drawn.
+    pub fn open(self) {
+        if !self.open.get_untracked() {
+            self.open.set(true);
+            self.emit("open", &JsValue::UNDEFINED);
+        }
+    }
+
     /// Closes the dialog and gives focus back to the launcher, as the dialog pattern requires.
     pub fn close(self) {
-        self.open.set(false);
-        if let Some(launcher) = self.launcher.get_untracked() {
-            let _ = launcher.focus();
+        if self.open.get_untracked() {
+            self.open.set(false);
+            self.emit("close", &JsValue::UNDEFINED);
         }
+        self.launcher.with_value(|launcher| {
+            let _ = launcher.focus();
+        });
+    }
+
+    /// Tells the page's `Kefu.on(name, …)` listeners; a listener's failure is the loader's to log.
+    pub fn emit(self, name: &str, detail: &JsValue) {
+        self.events.with_value(|events| {
+            if let Some(emit) = events {
+                let _ = emit.call2(&JsValue::NULL, &JsValue::from_str(name), detail);
+            }
+        });
     }
 }
 
 /// Fetches and decodes the bundle, reporting a failure once in the console with how to fix it.
 pub fn load_bundle(ui: Ui) {
     ui.status.set(Status::Loading);
-    let url = ui.config.with_value(|config| config.kb_url.clone());
+    let url = ui.config.with_untracked(|config| config.kb_url.clone());
     leptos::task::spawn_local(async move {
         match fetch_index(&url).await {
-            Ok(index) => ui.status.set(Status::Ready(Arc::new(index))),
+            Ok(index) => ui.set_status(Status::Ready(Arc::new(index))),
             Err(reason) => {
                 web_sys::console::error_1(
                     &format!("[kefu] help content unavailable: {reason}").into(),
                 );
-                ui.status.set(Status::Unavailable);
+                ui.set_status(Status::Unavailable);
             }
         }
     });
@@ -86,76 +184,109 @@ async fn fetch_index(url: &str) -> Result<Index, String> {
     Index::from_bytes(bytes).map_err(|error| format!("{url}: {error}"))
 }
 
-/// The whole widget: a launcher button and, when open, the help dialog.
+/// The help dialog. The launcher that opens it belongs to the loader (`kefu.js`), which draws
+/// it before the wasm arrives; the widget keeps its `aria-expanded` true to the dialog.
 #[component]
-pub fn Widget(config: Config) -> impl IntoView {
-    let strings = negotiate(config.locale.as_deref(), &config.languages);
-    let ui = Ui {
-        strings,
-        open: RwSignal::new(false),
-        query: RwSignal::new(String::new()),
-        view: RwSignal::new(View::Search),
-        status: RwSignal::new(Status::Loading),
-        config: StoredValue::new(config),
-        launcher: NodeRef::new(),
-        search_input: NodeRef::new(),
-    };
+pub fn Widget(ui: Ui) -> impl IntoView {
     provide_context(ui);
     load_bundle(ui);
+    Effect::new(move |_| {
+        let expanded = ui.open.get().to_string();
+        ui.launcher.with_value(|launcher| {
+            let _ = launcher.set_attribute("aria-expanded", &expanded);
+        });
+    });
 
-    let toggle = move |_| {
-        if ui.open.get_untracked() {
-            ui.close();
-        } else {
-            ui.open.set(true);
-        }
-    };
     let on_keydown = move |event: web_sys::KeyboardEvent| {
         // During an IME composition Escape belongs to the input method, not to the dialog.
-        if event.key() == "Escape" && !event.is_composing() {
-            event.prevent_default();
-            ui.close();
+        if event.is_composing() {
+            return;
+        }
+        match event.key().as_str() {
+            "Escape" => {
+                event.prevent_default();
+                ui.close();
+            }
+            "Tab" => trap_focus(&event),
+            _ => {}
         }
     };
 
-    view! {
-        <div class="kefu" lang=strings.locale>
-            <Show when=move || ui.open.get()>
+    // Everything inside reads the strings once; a new locale draws the panel afresh, keeping the
+    // query and the view, which live in `Ui`.
+    move || {
+        let strings = ui.locale.get();
+        ui.open.get().then(|| {
+            view! {
                 <div
                     class="kefu-panel"
                     role="dialog"
                     aria-modal="true"
                     aria-labelledby="kefu-dialog-title"
+                    lang=strings.locale
                     on:keydown=on_keydown
                 >
-                    <header class="kefu-header">
+                    <div class="kefu-header">
                         <h2 id="kefu-dialog-title">{strings.dialog_title}</h2>
                         <button class="kefu-close" type="button" aria-label=strings.close on:click=move |_| ui.close()>
                             <span aria-hidden="true">"×"</span>
                         </button>
-                    </header>
+                    </div>
                     <div class="kefu-body">{move || body(ui)}</div>
                 </div>
-            </Show>
-            <button
-                class="kefu-launcher"
-                type="button"
-                aria-haspopup="dialog"
-                aria-expanded=move || ui.open.get().to_string()
-                node_ref=ui.launcher
-                on:click=toggle
-            >
-                <span class="kefu-launcher-icon" aria-hidden="true">"?"</span>
-                <span>{strings.launcher}</span>
-            </button>
-        </div>
+            }
+        })
+    }
+}
+
+/// Keeps Tab and Shift+Tab inside the open dialog (`aria-modal`): from the last focusable element
+/// to the first and back, as the WAI-ARIA dialog pattern asks.
+fn trap_focus(event: &web_sys::KeyboardEvent) {
+    let Some(panel) = event
+        .current_target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let Ok(nodes) = panel.query_selector_all(
+        "button:not([disabled]), a[href], input:not([disabled]), select, textarea, [tabindex]:not([tabindex='-1'])",
+    ) else {
+        return;
+    };
+    let focusable: Vec<web_sys::HtmlElement> = (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect();
+    let (Some(first), Some(last)) = (focusable.first(), focusable.last()) else {
+        return;
+    };
+    let active = panel
+        .get_root_node()
+        .dyn_into::<web_sys::ShadowRoot>()
+        .ok()
+        .and_then(|root| root.active_element());
+    let at = |element: &web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|active| active == element.unchecked_ref::<web_sys::Element>())
+    };
+    let wrap_to = if event.shift_key() && at(first) {
+        Some(last)
+    } else if !event.shift_key() && at(last) {
+        Some(first)
+    } else {
+        None
+    };
+    if let Some(target) = wrap_to {
+        event.prevent_default();
+        let _ = target.focus();
     }
 }
 
 fn body(ui: Ui) -> AnyView {
     match ui.status.get() {
         Status::Loading => {
-            view! { <p class="kefu-loading" role="status">{ui.strings.loading}</p> }.into_any()
+            view! { <p class="kefu-loading" role="status">{ui.strings().loading}</p> }.into_any()
         }
         Status::Unavailable => view! { <Unavailable/> }.into_any(),
         Status::Ready(index) => match ui.view.get() {
@@ -163,6 +294,15 @@ fn body(ui: Ui) -> AnyView {
             View::Article(doc) => view! { <ArticleView index=index doc=doc/> }.into_any(),
         },
     }
+}
+
+/// A plain object for `Kefu.on` listeners.
+pub fn event_detail(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &(*key).into(), value);
+    }
+    object.into()
 }
 
 /// Focuses an element once it is in the document (after the view that holds it rendered).

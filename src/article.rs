@@ -6,7 +6,7 @@ use kefu_core::{Block, Index, Inline};
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::app::{Ui, View, focus_when_mounted};
+use crate::app::{Ui, View, event_detail, focus_when_mounted};
 
 /// One article with a way back to the results.
 #[component]
@@ -15,11 +15,20 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
     let heading = NodeRef::<html::H3>::new();
     focus_when_mounted(heading);
     let document = index.document(doc);
-    let locale = ui.strings.locale;
+    let locale = ui.strings().locale;
     let back = move |_| ui.view.set(View::Search);
 
     let content = match document {
         Ok(document) => {
+            ui.emit(
+                "article-view",
+                &event_detail(&[
+                    ("id", document.id.as_str().into()),
+                    ("kind", document.kind.as_str().into()),
+                    ("locale", document.locale.as_str().into()),
+                    ("title", document.title.as_str().into()),
+                ]),
+            );
             let link_index = Arc::clone(&index);
             let open_link = move |id: &str| {
                 if let Some(target) = link_index.find(id, locale) {
@@ -43,13 +52,13 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
             web_sys::console::error_1(
                 &format!("[kefu] could not read this article: {error}").into(),
             );
-            view! { <p role="alert">{ui.strings.unavailable_title}</p> }.into_any()
+            view! { <p role="alert">{ui.strings().unavailable_title}</p> }.into_any()
         }
     };
     view! {
         <div class="kefu-article-view">
             <button type="button" class="kefu-back" on:click=back>
-                <span aria-hidden="true">"← "</span>{ui.strings.back}
+                <span aria-hidden="true">"← "</span>{ui.strings().back}
             </button>
             {content}
         </div>

@@ -1,5 +1,6 @@
 //! The site owner's configuration, as `kefu.js` reads it from the script tag's data attributes.
 
+use kefu_core::hours::Hours;
 use serde::Deserialize;
 
 /// Everything the loader passes to [`crate::mount`]. Field names are camelCase in JavaScript.
@@ -22,7 +23,42 @@ pub struct Config {
     pub contact_email: Option<String>,
     #[serde(default)]
     pub contact_phone: Option<String>,
+    /// A WeChat account customers can add (`data-wechat`), and its QR code image (`data-wechat-qr`).
+    #[serde(default)]
+    pub wechat: Option<String>,
+    #[serde(default)]
+    pub wechat_qr: Option<String>,
+    /// Weekly service hours in the site's time zone (`data-hours`), e.g. `Mon-Fri 09:00-18:30`.
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// The site's IANA time zone (`data-time-zone`), e.g. `Asia/Shanghai`; else the visitor's.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// The path of the host page, for "help with this page".
+    #[serde(default)]
+    pub page: String,
     /// The widget's version, stamped into `kefu.js` at build time.
     #[serde(default)]
     pub version: String,
+    /// `hours`, parsed by [`Config::prepare`]; `None` when not given or not readable.
+    #[serde(skip)]
+    pub schedule: Option<Hours>,
+}
+
+impl Config {
+    /// Parses what needs parsing and returns one message per problem, each saying how to fix it.
+    /// A problem never stops the widget: the part in question is left out (no expected reply
+    /// time without readable hours).
+    pub fn prepare(&mut self) -> Vec<String> {
+        let mut problems = Vec::new();
+        self.schedule = match self.hours.as_deref().map(Hours::parse) {
+            Some(Ok(hours)) if !hours.is_empty() => Some(hours),
+            Some(Err(error)) => {
+                problems.push(format!("data-hours: {error}"));
+                None
+            }
+            _ => None,
+        };
+        problems
+    }
 }

@@ -2,6 +2,8 @@
 //!
 //! **Invariant:** every piece of UI text comes from a [`Strings`] table; components hold none.
 
+use kefu_core::hours::{Availability, Hours, LocalTime, format_minute};
+
 /// The UI text of one locale.
 #[derive(Debug)]
 pub struct Strings {
@@ -34,6 +36,20 @@ pub struct Strings {
     pub kind_article: &'static str,
     pub kind_faq: &'static str,
     pub kind_flow: &'static str,
+    pub contact_wechat: &'static str,
+    /// The alt text of the WeChat QR code image.
+    pub wechat_qr_alt: &'static str,
+    /// Before the weekly schedule, e.g. "Service hours".
+    pub hours_label: &'static str,
+    /// Monday first, short forms.
+    pub weekdays: [&'static str; 7],
+    /// Between the first and last day of a range: "Mon–Fri".
+    pub day_range: &'static str,
+    pub open_now: &'static str,
+    /// Outside service hours; `{when}` is replaced by e.g. "tomorrow 09:00".
+    pub closed_until: &'static str,
+    pub today: &'static str,
+    pub tomorrow: &'static str,
 }
 
 pub static ZH_CN: Strings = Strings {
@@ -61,6 +77,15 @@ pub static ZH_CN: Strings = Strings {
     kind_article: "文章",
     kind_faq: "常见问题",
     kind_flow: "引导排查",
+    contact_wechat: "微信",
+    wechat_qr_alt: "微信客服二维码",
+    hours_label: "服务时间",
+    weekdays: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+    day_range: "至",
+    open_now: "客服现在在线，通常几分钟内回复。",
+    closed_until: "现在是非服务时间，我们会在{when}开始回复。",
+    today: "今天",
+    tomorrow: "明天",
 };
 
 pub static ZH_TW: Strings = Strings {
@@ -88,6 +113,15 @@ pub static ZH_TW: Strings = Strings {
     kind_article: "文章",
     kind_faq: "常見問題",
     kind_flow: "引導排查",
+    contact_wechat: "微信",
+    wechat_qr_alt: "微信客服 QR 碼",
+    hours_label: "服務時間",
+    weekdays: ["週一", "週二", "週三", "週四", "週五", "週六", "週日"],
+    day_range: "至",
+    open_now: "客服現在在線，通常幾分鐘內回覆。",
+    closed_until: "現在是非服務時間，我們會在{when}開始回覆。",
+    today: "今天",
+    tomorrow: "明天",
 };
 
 pub static EN: Strings = Strings {
@@ -115,6 +149,15 @@ pub static EN: Strings = Strings {
     kind_article: "Article",
     kind_faq: "FAQ",
     kind_flow: "Guided help",
+    contact_wechat: "WeChat",
+    wechat_qr_alt: "WeChat QR code for customer service",
+    hours_label: "Service hours",
+    weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    day_range: "–",
+    open_now: "We're online now and usually reply within minutes.",
+    closed_until: "We're offline now and will reply from {when}.",
+    today: "today",
+    tomorrow: "tomorrow",
 };
 
 /// Picks the UI strings for a forced locale, else the first of the browser's languages Kefu
@@ -157,6 +200,49 @@ fn match_tag(tag: &str) -> Option<&'static Strings> {
 }
 
 impl Strings {
+    /// "Mon–Fri 09:00–18:30; Sat 10:00–16:00" in this locale.
+    pub fn schedule(&self, hours: &Hours) -> String {
+        let groups: Vec<String> = hours
+            .summary()
+            .into_iter()
+            .map(|group| {
+                let (first, last, intervals) = (group.first, group.last, group.intervals);
+                let day = |d: u8| self.weekdays[usize::from(d % 7)];
+                let days = if first == last {
+                    day(first).to_owned()
+                } else {
+                    format!("{}{}{}", day(first), self.day_range, day(last))
+                };
+                let times: Vec<String> = intervals
+                    .iter()
+                    .map(|&(start, end)| format!("{}–{}", format_minute(start), format_minute(end)))
+                    .collect();
+                format!("{days} {}", times.join(", "))
+            })
+            .collect();
+        groups.join("; ")
+    }
+
+    /// What to expect at `now`: "online now", or when the next reply can come.
+    pub fn availability(&self, hours: &Hours, now: LocalTime) -> String {
+        match hours.at(now) {
+            Availability::Open { .. } => self.open_now.to_owned(),
+            Availability::Closed { next: None } => String::new(),
+            Availability::Closed {
+                next: Some(opening),
+            } => {
+                let day = match opening.days_ahead {
+                    0 => self.today,
+                    1 => self.tomorrow,
+                    _ => self.weekdays[usize::from(opening.weekday % 7)],
+                };
+                let separator = if self.locale == "en" { " " } else { "" };
+                let when = format!("{day}{separator}{}", format_minute(opening.minute));
+                self.closed_until.replace("{when}", &when)
+            }
+        }
+    }
+
     /// The live-region text for `n` results.
     pub fn count(&self, n: usize) -> String {
         self.results_count.replace("{n}", &n.to_string())
@@ -179,6 +265,49 @@ mod tests {
         assert_eq!(negotiate(None, &langs(&["ja"])).locale, "zh-CN");
         assert_eq!(negotiate(Some("en_GB"), &langs(&["zh-CN"])).locale, "en");
         assert_eq!(negotiate(Some("xx"), &langs(&["zh-TW"])).locale, "zh-TW");
+    }
+
+    #[test]
+    fn schedules_and_reply_times_read_naturally() -> Result<(), kefu_core::hours::HoursError> {
+        let hours = Hours::parse("Mon-Fri 09:00-18:30; Sat 10:00-16:00")?;
+        assert_eq!(EN.schedule(&hours), "Mon–Fri 09:00–18:30; Sat 10:00–16:00");
+        assert_eq!(
+            ZH_CN.schedule(&hours),
+            "周一至周五 09:00–18:30; 周六 10:00–16:00"
+        );
+        let saturday_night = LocalTime {
+            weekday: 5,
+            minute: 20 * 60,
+        };
+        assert_eq!(
+            EN.availability(&hours, saturday_night),
+            "We're offline now and will reply from Mon 09:00."
+        );
+        let friday_night = LocalTime {
+            weekday: 4,
+            minute: 20 * 60,
+        };
+        assert_eq!(
+            ZH_TW.availability(&hours, friday_night),
+            "現在是非服務時間，我們會在明天10:00開始回覆。"
+        );
+        Ok(())
+    }
+
+    /// The loader draws the launcher before the wasm (and these tables) arrive, so it carries its
+    /// own copy of the three labels: keep them equal.
+    #[test]
+    fn the_loader_labels_the_launcher_as_the_tables_do() -> Result<(), std::io::Error> {
+        let loader = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/kefu.js"))?;
+        for strings in [&ZH_CN, &ZH_TW, &EN] {
+            let key = if strings.locale.contains('-') {
+                format!("\"{}\": \"{}\"", strings.locale, strings.launcher)
+            } else {
+                format!("{}: \"{}\"", strings.locale, strings.launcher)
+            };
+            assert!(loader.contains(&key), "src/kefu.js lacks {key}");
+        }
+        Ok(())
     }
 
     #[test]
@@ -208,7 +337,20 @@ mod tests {
                 strings.kind_article,
                 strings.kind_faq,
                 strings.kind_flow,
+                strings.contact_wechat,
+                strings.wechat_qr_alt,
+                strings.hours_label,
+                strings.day_range,
+                strings.open_now,
+                strings.today,
+                strings.tomorrow,
             ];
+            assert!(
+                strings.closed_until.contains("{when}"),
+                "{}",
+                strings.locale
+            );
+            assert!(strings.weekdays.iter().all(|d| !d.is_empty()));
             assert!(
                 all.iter().all(|s| !s.trim().is_empty()),
                 "{}",

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use kefu_core::{DocKind, Hit, Index, SearchOptions, Snippet};
 use leptos::prelude::*;
 
-use crate::app::{Ui, View, focus_when_mounted, load_bundle};
+use crate::app::{Ui, View, event_detail, focus_when_mounted, load_bundle};
+use crate::clock;
 
 const RESULTS_ID: &str = "kefu-results";
 const MAX_RESULTS: usize = 8;
@@ -18,7 +19,7 @@ fn option_id(doc: u32) -> String {
 #[component]
 pub fn SearchView(index: Arc<Index>) -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
-    let strings = ui.strings;
+    let strings = ui.strings();
     let search_index = Arc::clone(&index);
     let suggest_index = Arc::clone(&index);
     let hits = Memo::new(move |_| {
@@ -35,6 +36,7 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
         active.set(None);
     });
     focus_when_mounted(ui.search_input);
+    report_searches(ui, hits);
 
     let open_doc = move |doc: u32| ui.view.set(View::Article(doc));
     let on_keydown = move |event: web_sys::KeyboardEvent| {
@@ -110,20 +112,20 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
                             DocKind::Faq => strings.kind_faq,
                             DocKind::Flow => strings.kind_flow,
                         };
+                        // The option's accessible name is all of its visible text (title, kind,
+                        // snippet): a name that left some out would fail WCAG 2.5.3, "label in name".
                         view! {
                             <li
                                 class="kefu-result"
                                 role="option"
                                 id=option_id(doc)
                                 aria-selected=selected
-                                aria-labelledby=format!("kefu-title-{doc}")
-                                aria-describedby=format!("kefu-snippet-{doc}")
                                 on:click=move |_| open_doc(doc)
                                 on:mousemove=move |_| active.set(position())
                             >
-                                <span class="kefu-result-title" id=format!("kefu-title-{doc}")>{entry.title}</span>
+                                <span class="kefu-result-title">{entry.title}</span>
                                 <span class="kefu-result-kind">{kind}</span>
-                                <span class="kefu-result-snippet" id=format!("kefu-snippet-{doc}")>
+                                <span class="kefu-result-snippet">
                                     {highlighted(&hit.snippet)}
                                 </span>
                             </li>
@@ -138,11 +140,53 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
     }
 }
 
+/// How long the query must rest before it counts as a search (`Kefu.on('search')`), so that a
+/// word typed letter by letter is one search, not one per letter.
+const SEARCH_SETTLE: std::time::Duration = std::time::Duration::from_millis(700);
+
+/// Tells the page about each settled search: the query, the locale and how many hits it found.
+fn report_searches(ui: Ui, hits: Memo<Vec<Hit>>) {
+    let timer = StoredValue::new_local(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        let query = ui.query.with(|query| query.trim().to_owned());
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+        // Coming back from an article redraws this view with the same query: not a new search.
+        if query.is_empty() || ui.reported_query.with_value(|last| *last == query) {
+            return;
+        }
+        let report = move || {
+            let Some(n_hits) = hits.try_with_untracked(Vec::len) else {
+                return;
+            };
+            let n_hits = n_hits as f64;
+            let detail = event_detail(&[
+                ("query", query.as_str().into()),
+                ("locale", ui.strings().locale.into()),
+                ("hits", n_hits.into()),
+            ]);
+            ui.reported_query.set_value(query.clone());
+            ui.emit("search", &detail);
+        };
+        if let Ok(handle) = set_timeout_with_handle(report, SEARCH_SETTLE) {
+            timer.set_value(Some(handle));
+        }
+    });
+    // Leaving the view (opening an article) before the query settled: not a search to report,
+    // and the timer must not outlive the signals it reads.
+    on_cleanup(move || {
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    });
+}
+
 /// Nothing matched: say so plainly, offer a corrected query, and the way to a person.
 #[component]
 fn NoResults(index: Arc<Index>) -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
-    let strings = ui.strings;
+    let strings = ui.strings();
     let suggest_index = Arc::clone(&index);
     let suggestion = move || {
         ui.query
@@ -201,28 +245,46 @@ fn NoResults(index: Arc<Index>) -> impl IntoView {
     }
 }
 
-/// The site's contact channels from its configuration, or a generic line when it has none.
+/// The site's contact channels from its configuration, or a generic line when it has none, with
+/// the service hours and when a reply can be expected.
 #[component]
-fn ContactChannels(heading: &'static str) -> impl IntoView {
+pub fn ContactChannels(heading: &'static str) -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
-    let strings = ui.strings;
-    let (email, phone) = ui
-        .config
-        .with_value(|c| (c.contact_email.clone(), c.contact_phone.clone()));
-    let has_channel = email.is_some() || phone.is_some();
+    let strings = ui.strings();
+    let config = ui.config.get_untracked();
+    let has_channel =
+        config.contact_email.is_some() || config.contact_phone.is_some() || config.wechat.is_some();
+    let hours = config.schedule.map(|hours| {
+        let expected = clock::site_now(config.time_zone.as_deref())
+            .map(|now| strings.availability(&hours, now))
+            .unwrap_or_default();
+        view! {
+            <p class="kefu-hours">{strings.hours_label}": "{strings.schedule(&hours)}</p>
+            {(!expected.is_empty()).then(|| view! { <p class="kefu-hours">{expected}</p> })}
+        }
+    });
     view! {
         <p>{heading}</p>
         <ul class="kefu-channels">
-            {email.map(|email| {
+            {config.contact_email.map(|email| {
                 let href = format!("mailto:{email}");
                 view! { <li>{strings.contact_email}": "<a href=href>{email}</a></li> }
             })}
-            {phone.map(|phone| {
+            {config.contact_phone.map(|phone| {
                 let href = format!("tel:{}", phone.replace(' ', ""));
                 view! { <li>{strings.contact_phone}": "<a href=href>{phone}</a></li> }
             })}
+            {config.wechat.map(|wechat| view! {
+                <li>
+                    {strings.contact_wechat}": "{wechat}
+                    {config.wechat_qr.map(|src| view! {
+                        <img class="kefu-qr" src=src alt=strings.wechat_qr_alt width="120" height="120" loading="lazy"/>
+                    })}
+                </li>
+            })}
             {(!has_channel).then(|| view! { <li>{strings.contact_generic}</li> })}
         </ul>
+        {hours}
     }
 }
 
@@ -249,7 +311,7 @@ fn highlighted(snippet: &Snippet) -> Vec<AnyView> {
 #[component]
 pub fn Unavailable() -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
-    let strings = ui.strings;
+    let strings = ui.strings();
     view! {
         <div class="kefu-unavailable" role="alert">
             <h3>{strings.unavailable_title}</h3>

@@ -75,3 +75,40 @@ export async function eventually(check, message, timeout = 5000) {
 export function isFocused(locator) {
   return locator.evaluate((element) => element.getRootNode().activeElement === element);
 }
+
+/**
+ * A fresh page in its own browser context at `url`, with the console errors and uncaught
+ * exceptions it produces collected in `errors`. `options` go to `browser.newContext`
+ * (locale, viewport, colorScheme, reducedMotion…).
+ */
+export async function openPage(browser, url, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(url);
+  return { page, context, errors };
+}
+
+/**
+ * Runs axe-core on the widget (it looks into open shadow roots) and returns its violations. The
+ * host page is the site's own business and is left out.
+ */
+export async function axeViolations(page) {
+  const axe = new URL("../node_modules/axe-core/axe.min.js", import.meta.url);
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) {
+    await page.addScriptTag({ path: axe.pathname });
+  }
+  return page.evaluate(async () => {
+    const result = await window.axe.run({ include: [["kefu-widget"]] }, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(" ")),
+    }));
+  });
+}

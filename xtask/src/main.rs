@@ -18,6 +18,7 @@ commands:
   dist    build the KB bundle and the widget into dist/ and print the size of each file
   demo    build everything and serve the demo shop at http://127.0.0.1:8080
   test    everything CI checks: fmt, clippy, native tests, the wasm build, browser tests
+  e2e     only the wasm build and the browser tests; `e2e embed` runs tests/e2e/embed.test.mjs
   bench   Kefu's search vs MiniSearch and FlexSearch on ../shared/bench; writes BENCHMARKS.md
 ";
 
@@ -30,6 +31,7 @@ fn main() -> Result<()> {
         Some("dist") => dist::dist(&setup::setup()?),
         Some("demo") => dist::demo(&setup::setup()?, &args[1..]),
         Some("test") => test::test(&setup::setup()?),
+        Some("e2e") => test::browser_only(&setup::setup()?, &args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");

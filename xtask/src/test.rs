@@ -38,9 +38,16 @@ pub fn test(tools: &Tools) -> Result<()> {
     step("native tests");
     run(cargo().args(["test", "--workspace", "--quiet"]))?;
     dist(tools)?;
-    end_to_end(tools)?;
+    end_to_end(tools, &[])?;
     step("all checks passed");
     Ok(())
+}
+
+/// The wasm build and the browser tests alone, optionally only the files whose names contain one
+/// of `filters`: the quick loop while working on the widget.
+pub fn browser_only(tools: &Tools, filters: &[String]) -> Result<()> {
+    dist(tools)?;
+    end_to_end(tools, filters)
 }
 
 fn engine_boundary() -> Result<()> {
@@ -80,13 +87,17 @@ fn engine_boundary() -> Result<()> {
 }
 
 /// Serves the built widget with the real server and drives it in headless Chromium.
-fn end_to_end(tools: &Tools) -> Result<()> {
+fn end_to_end(tools: &Tools, filters: &[String]) -> Result<()> {
     let server = build_server()?;
     let site = Path::new("target/e2e-site");
     assemble_site(site, Some(Path::new("tests/e2e/pages")))?;
     let mut tests: Vec<_> = std::fs::read_dir("tests/e2e")?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .filter(|path| {
+            let name = path.to_string_lossy();
+            filters.is_empty() || filters.iter().any(|filter| name.contains(filter.as_str()))
+        })
         .collect();
     tests.sort();
     if tests.is_empty() {

@@ -29,6 +29,7 @@
 pub mod bundle;
 mod crc32;
 mod hant;
+pub mod hours;
 pub mod index;
 pub mod kb;
 mod stem;

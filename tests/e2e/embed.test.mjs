@@ -1,0 +1,255 @@
+// Kefu as a site owner embeds it: one script tag that loads the widget only when needed, the
+// `window.Kefu` API (also before the widget has loaded), a hostile host page with a strict CSP,
+// theming, a phone screen, keyboard use and axe-core on every view. Elements are found by role
+// and accessible name, as a person (or a screen reader) finds them.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { after, before, describe, test } from "node:test";
+import { axeViolations, eventually, isFocused, launchBrowser, openPage, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Opens `path` and records every request the page makes. */
+async function openRecording(path, options = {}) {
+  const requests = [];
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("request", (request) => requests.push(request.url()));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(server.url + path);
+  return { page, context, errors, requests };
+}
+
+/** Resolves once `locator`'s element has finished its animations (the dialog rises into place). */
+function settled(locator) {
+  return locator.evaluate((element) => Promise.all(element.getAnimations().map((a) => a.finished)));
+}
+
+const loadedWidget = (requests) => requests.some((url) => url.endsWith(".wasm"));
+const loadedBundle = (requests) => requests.some((url) => /\/kb-[0-9a-f]+\.bin$/.test(url));
+
+describe("loading", () => {
+  test("the loader is under 5 KB gzip and draws only the launcher until it is needed", async () => {
+    const loader = readFileSync(join(process.env.KEFU_SITE, "kefu", "kefu.js"));
+    assert.ok(gzipSync(loader, { level: 9 }).length < 5 * 1024, "kefu.js stays under 5 KB gzip");
+
+    const { page, context, requests, errors } = await openRecording("/test/lazy.html");
+    const launcher = page.getByRole("button", { name: "Help" });
+    await launcher.waitFor();
+    await page.waitForTimeout(1000); // an idle browser: still nothing may load
+    assert.ok(!loadedWidget(requests) && !loadedBundle(requests), "nothing loads before interaction");
+
+    await launcher.hover(); // pointing at the launcher is enough to start loading
+    await eventually(() => loadedWidget(requests) && loadedBundle(requests), "hover loads widget and bundle");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("loads by itself once the page is idle", async () => {
+    const { context, requests } = await openRecording("/");
+    await eventually(() => loadedWidget(requests) && loadedBundle(requests), "idle loads the widget", 10000);
+    await context.close();
+  });
+});
+
+describe("the JavaScript API", () => {
+  test("replays calls made before kefu.js arrived, and drives the widget", async () => {
+    const { page, context, errors } = await openRecording("/test/lazy.html");
+    // Kefu.search before the widget has loaded: queued, then resolved with the hits.
+    const hits = await page.evaluate(() => Kefu.search("refund"));
+    assert.equal(hits[0].id, "refunds");
+    assert.equal(hits[0].kind, "article");
+    assert.equal(hits[0].locale, "en");
+
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.waitFor();
+    const search = dialog.getByRole("combobox", { name: "Search help articles" });
+    assert.equal(await search.inputValue(), "refund");
+    const events = () => page.evaluate(() => window.__kefuEvents.map(([name]) => name));
+    await eventually(async () => (await events()).includes("search"), "the search is reported once it settles");
+    const reported = await page.evaluate(() => window.__kefuEvents.find(([n]) => n === "search")[1]);
+    assert.equal(reported.query, "refund");
+    assert.ok(reported.hits > 0);
+
+    await dialog.getByRole("option").first().click();
+    await eventually(async () => (await events()).includes("article-view"), "article views are reported");
+    const viewed = await page.evaluate(() => window.__kefuEvents.find(([n]) => n === "article-view")[1]);
+    assert.equal(viewed.id, "refunds");
+
+    await page.evaluate(() => Kefu.setLocale("zh-TW"));
+    await page.getByRole("dialog", { name: "幫助中心" }).waitFor();
+    assert.ok(await page.getByRole("button", { name: "幫助" }).isVisible());
+
+    await page.evaluate(() => Kefu.close());
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    assert.deepEqual((await events()).filter((e) => e === "open" || e === "close"), ["open", "close"]);
+
+    const refused = await page.evaluate(() => Kefu.identify(42).then(() => "accepted", (e) => String(e)));
+    assert.match(refused, /Kefu.identify expects/);
+    assert.equal(await page.evaluate(() => Kefu.identify({ name: "Li Lei", email: "li@example.com" })), undefined);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+describe("a hostile host page", () => {
+  test("cannot break the widget, and the widget needs nothing a strict CSP forbids", async () => {
+    const { page, context, requests, errors } = await openRecording("/test/hostile.html");
+    const launcher = page.getByRole("button", { name: "Help" });
+    await launcher.click();
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.waitFor();
+    const search = dialog.getByRole("combobox", { name: "Search help articles" });
+    await search.fill("refund");
+    await dialog.getByRole("option").first().click();
+    const article = dialog.getByRole("article");
+    await article.waitFor();
+
+    // Looks as it should: our own font size and a launcher of normal size in the corner.
+    const fontSize = await article.evaluate((element) => getComputedStyle(element).fontSize);
+    assert.equal(fontSize, "15px");
+    const box = await launcher.boundingBox();
+    assert.ok(box.height < 60 && box.width < 200, `launcher keeps its size: ${JSON.stringify(box)}`);
+    assert.ok(box.x > 1000 && box.y > 700, `launcher stays bottom-right: ${JSON.stringify(box)}`);
+
+    const added = await page.evaluate(() =>
+      Object.keys(window).filter((key) => !window.__globalsBeforeKefu.includes(key)),
+    );
+    assert.deepEqual(added.filter((key) => !key.startsWith("__")), ["Kefu"], `new globals: ${added}`);
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.equal(await page.evaluate(() => document.cookie), "");
+    const origins = new Set(requests.map((url) => new URL(url).origin));
+    assert.deepEqual([...origins], [server.url.replace(/\/$/, "")]);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+describe("look and feel", () => {
+  test("follows the site's brand colour and a forced dark theme", async () => {
+    const { page, context } = await openRecording("/test/lazy.html");
+    await page.evaluate(() => Kefu.init({ color: "#8a2be2", theme: "dark" }));
+    const launcher = page.getByRole("button", { name: "Help" });
+    const background = await launcher.evaluate((element) => getComputedStyle(element).backgroundColor);
+    assert.equal(background, "rgb(138, 43, 226)");
+    await page.evaluate(() => Kefu.open());
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.waitFor();
+    const surface = await dialog.evaluate((element) => getComputedStyle(element).backgroundColor);
+    assert.equal(surface, "rgb(27, 31, 35)");
+    await context.close();
+  });
+
+  test("follows the visitor's dark mode, and fills a phone screen", async () => {
+    const { page, context } = await openRecording("/test/lazy.html", {
+      colorScheme: "dark",
+      viewport: { width: 375, height: 700 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    await page.getByRole("button", { name: "Help" }).click();
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.waitFor();
+    const surface = await dialog.evaluate((element) => getComputedStyle(element).backgroundColor);
+    assert.equal(surface, "rgb(27, 31, 35)");
+    await settled(dialog);
+    const box = await dialog.boundingBox();
+    assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 375, 700], JSON.stringify(box));
+    await context.close();
+  });
+
+  test("shows the service hours and whether someone is there now", async () => {
+    const { page, context } = await openRecording("/test/lazy.html");
+    await page.evaluate(() => Kefu.search("zzzz qqqq"));
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.getByText("Service hours: Mon–Sun 00:00–24:00").waitFor();
+    assert.ok(await dialog.getByText("We're online now and usually reply within minutes.").isVisible());
+    await context.close();
+  });
+
+  test("reports an unknown time zone once and leaves out the reply time", async () => {
+    const { page, context, errors } = await openRecording("/test/lazy.html");
+    await page.evaluate(() => Kefu.init({ timeZone: "Mars/Olympus_Mons" }));
+    await page.evaluate(() => Kefu.search("zzzz qqqq"));
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.getByRole("link", { name: "help@xiaoman-shop.example" }).waitFor();
+    assert.equal(await dialog.getByText("Service hours").count(), 0);
+    assert.equal(errors.filter((e) => e.includes("data-time-zone")).length, 1);
+    await context.close();
+  });
+});
+
+describe("keyboard and screen-reader users", () => {
+  test("open with /, stay inside the dialog with Tab, and leave with Escape", async () => {
+    const { page, context } = await openPage(browser, server.url + "/", { locale: "en-US" });
+    await page.keyboard.press("/");
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.waitFor();
+    const search = dialog.getByRole("combobox", { name: "Search help articles" });
+    await eventually(() => isFocused(search), "the search field has focus");
+    await search.fill("ship");
+    await dialog.getByRole("option").first().waitFor();
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press("Tab");
+      const inside = await dialog.evaluate((element) => element.contains(element.getRootNode().activeElement));
+      assert.ok(inside, `focus stays in the dialog after ${i + 1} Tab presses`);
+    }
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    const launcher = page.getByRole("button", { name: "Help" });
+    await eventually(() => isFocused(launcher), "focus returns to the launcher");
+    await context.close();
+  });
+
+  test("axe-core finds no violations on any view", async () => {
+    for (const colorScheme of ["light", "dark"]) {
+      const { page, context } = await openPage(browser, server.url + "/", { locale: "en-US", colorScheme });
+      const check = async (view) => {
+        const dialog = page.getByRole("dialog");
+        if (await dialog.count()) await settled(dialog);
+        const violations = await axeViolations(page);
+        assert.deepEqual(violations, [], `${colorScheme} ${view}: ${JSON.stringify(violations, null, 1)}`);
+      };
+      await check("closed");
+      await page.getByRole("button", { name: "Help" }).click();
+      const dialog = page.getByRole("dialog", { name: "Help centre" });
+      const search = dialog.getByRole("combobox", { name: "Search help articles" });
+      await search.waitFor();
+      await check("empty search");
+      await search.fill("refund");
+      await dialog.getByRole("option").first().waitFor();
+      await check("results");
+      await dialog.getByRole("option").first().click();
+      await dialog.getByRole("article").waitFor();
+      await check("article");
+      await dialog.getByRole("button", { name: "Back to results" }).click();
+      await search.fill("zzzz qqqq");
+      await dialog.getByText("No articles match your search.").waitFor();
+      await check("no results");
+      await context.close();
+    }
+    const { page, context } = await openPage(browser, server.url + "/test/missing-bundle.html", { locale: "en-US" });
+    await page.getByRole("button", { name: "Help" }).click();
+    await page.getByRole("dialog").getByRole("alert").waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await context.close();
+  });
+});
