@@ -9,7 +9,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::article::ArticleView;
 use crate::config::Config;
+use crate::contact::ContactView;
 use crate::i18n::{Strings, negotiate};
+use crate::outbox::Outbox;
 use crate::search::{SearchView, Unavailable};
 
 /// Where the KB bundle stands.
@@ -26,6 +28,38 @@ pub enum Status {
 pub enum View {
     Search,
     Article(u32),
+    /// The contact form.
+    Contact,
+}
+
+/// What the customer already tried in this visit, attached to a ticket so they need not repeat it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trail {
+    /// Settled searches, oldest first, without repeats.
+    pub searches: Vec<String>,
+    /// Articles opened: (id, title), oldest first, without repeats.
+    pub articles: Vec<(String, String)>,
+    /// The guided flow's transcript, when one was followed.
+    pub transcript: Option<String>,
+}
+
+/// How much of the visit a ticket carries at most; older entries give way to newer ones.
+const TRAIL_MAX: usize = 20;
+
+impl Trail {
+    pub fn add_search(&mut self, query: &str) {
+        self.searches.retain(|q| q != query);
+        self.searches.push(query.to_owned());
+        let excess = self.searches.len().saturating_sub(TRAIL_MAX);
+        self.searches.drain(..excess);
+    }
+
+    pub fn add_article(&mut self, id: &str, title: &str) {
+        self.articles.retain(|(i, _)| i != id);
+        self.articles.push((id.to_owned(), title.to_owned()));
+        let excess = self.articles.len().saturating_sub(TRAIL_MAX);
+        self.articles.drain(..excess);
+    }
 }
 
 /// UI state shared by the widget's components through context, and by the JavaScript API.
@@ -48,6 +82,13 @@ pub struct Ui {
     pub reported_query: StoredValue<String>,
     /// Who the visitor is, when the site said so with `Kefu.identify`.
     pub identity: RwSignal<Identity>,
+    /// What the customer tried, for the contact form.
+    pub trail: RwSignal<Trail>,
+    /// The contact form's message while it is being written (kept when the view changes).
+    pub draft: RwSignal<String>,
+    pub outbox: Outbox,
+    /// The bundle's content-hashed file name, sent with tickets.
+    pub bundle_version: RwSignal<Option<String>>,
     /// Work waiting for the bundle (`Kefu.search` before it loaded); run once it has, or failed.
     pending: StoredValue<Vec<WhenReady>, LocalStorage>,
 }
@@ -81,6 +122,10 @@ impl Ui {
             search_input: NodeRef::new(),
             events: StoredValue::new_local(events),
             identity: RwSignal::new(Identity::default()),
+            trail: RwSignal::new(Trail::default()),
+            draft: RwSignal::new(String::new()),
+            outbox: Outbox::new(),
+            bundle_version: RwSignal::new(None),
             reported_query: StoredValue::new(String::new()),
             pending: StoredValue::new_local(Vec::new()),
         }
@@ -139,6 +184,13 @@ impl Ui {
         });
     }
 
+    /// Whether customers can write to a person from the widget: an endpoint is configured and
+    /// escalation is not switched off (`data-escalation="off"`).
+    pub fn can_escalate(self) -> bool {
+        self.config
+            .with_untracked(|c| c.endpoint.is_some() && c.escalation.as_deref() != Some("off"))
+    }
+
     /// Tells the page's `Kefu.on(name, …)` listeners; a listener's failure is the loader's to log.
     pub fn emit(self, name: &str, detail: &JsValue) {
         self.events.with_value(|events| {
@@ -153,6 +205,8 @@ impl Ui {
 pub fn load_bundle(ui: Ui) {
     ui.status.set(Status::Loading);
     let url = ui.config.with_untracked(|config| config.kb_url.clone());
+    let file_name = url.rsplit('/').next().unwrap_or_default().to_owned();
+    ui.bundle_version.set(Some(file_name));
     leptos::task::spawn_local(async move {
         match fetch_index(&url).await {
             Ok(index) => ui.set_status(Status::Ready(Arc::new(index))),
@@ -190,6 +244,10 @@ async fn fetch_index(url: &str) -> Result<Index, String> {
 pub fn Widget(ui: Ui) -> impl IntoView {
     provide_context(ui);
     load_bundle(ui);
+    // Tickets written on an earlier page but never acknowledged go out now, and again whenever
+    // the browser comes back online.
+    ui.outbox.watch_online(ui);
+    ui.outbox.flush(ui);
     Effect::new(move |_| {
         let expanded = ui.open.get().to_string();
         ui.launcher.with_value(|launcher| {
@@ -288,10 +346,14 @@ fn body(ui: Ui) -> AnyView {
         Status::Loading => {
             view! { <p class="kefu-loading" role="status">{ui.strings().loading}</p> }.into_any()
         }
+        Status::Unavailable if ui.view.get() == View::Contact => {
+            view! { <ContactView/> }.into_any()
+        }
         Status::Unavailable => view! { <Unavailable/> }.into_any(),
         Status::Ready(index) => match ui.view.get() {
             View::Search => view! { <SearchView index=index/> }.into_any(),
             View::Article(doc) => view! { <ArticleView index=index doc=doc/> }.into_any(),
+            View::Contact => view! { <ContactView/> }.into_any(),
         },
     }
 }

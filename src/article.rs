@@ -7,6 +7,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::app::{Ui, View, event_detail, focus_when_mounted};
+use crate::search::EscalationButton;
 
 /// One article with a way back to the results.
 #[component]
@@ -20,6 +21,8 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
 
     let content = match document {
         Ok(document) => {
+            ui.trail
+                .update(|trail| trail.add_article(&document.id, &document.title));
             ui.emit(
                 "article-view",
                 &event_detail(&[
@@ -61,6 +64,35 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
                 <span aria-hidden="true">"← "</span>{ui.strings().back}
             </button>
             {content}
+            <Helpful/>
+        </div>
+    }
+}
+
+/// "Did this answer your question?" after every article: yes → thanks; no → the way to a person.
+#[component]
+fn Helpful() -> impl IntoView {
+    let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
+    let strings = ui.strings();
+    let answer = RwSignal::new(None::<bool>);
+    view! {
+        <div class="kefu-helpful" role="group" aria-labelledby="kefu-helpful-question">
+            {move || match answer.get() {
+                None => view! {
+                    <p id="kefu-helpful-question">{strings.was_helpful}</p>
+                    <div class="kefu-helpful-buttons">
+                        <button type="button" class="kefu-button-secondary" on:click=move |_| answer.set(Some(true))>{strings.yes}</button>
+                        <button type="button" class="kefu-button-secondary" on:click=move |_| answer.set(Some(false))>{strings.no}</button>
+                    </div>
+                }
+                .into_any(),
+                Some(true) => view! { <p id="kefu-helpful-question" role="status">{strings.thanks_helpful}</p> }.into_any(),
+                Some(false) => view! {
+                    <p id="kefu-helpful-question" role="status">{strings.sorry_not_helpful}</p>
+                    <EscalationButton/>
+                }
+                .into_any(),
+            }}
         </div>
     }
 }

@@ -34,6 +34,15 @@ pub struct Config {
     /// The site's IANA time zone (`data-time-zone`), e.g. `Asia/Shanghai`; else the visitor's.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// `off` turns the contact form off everywhere (`data-escalation`): a site without staff.
+    #[serde(default)]
+    pub escalation: Option<String>,
+    /// Topics offered in the contact form (`data-categories="Orders,Payment,Returns"`).
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// When set, the contact form asks for this consent before sending (`data-consent`).
+    #[serde(default)]
+    pub consent: Option<String>,
     /// The path of the host page, for "help with this page".
     #[serde(default)]
     pub page: String,

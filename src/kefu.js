@@ -71,6 +71,8 @@
       hours: pick("hours") || null,
       timeZone: pick("timeZone") || null,
       escalation: pick("escalation") || null,
+      categories: list(pick("categories")).filter(Boolean),
+      consent: pick("consent") || null,
       page: location.pathname,
       version: VERSION,
     };

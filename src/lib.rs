@@ -10,8 +10,10 @@ mod app;
 mod article;
 mod clock;
 pub mod config;
+mod contact;
 mod engine;
 pub mod i18n;
+mod outbox;
 mod search;
 
 use wasm_bindgen::prelude::*;

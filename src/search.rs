@@ -167,6 +167,7 @@ fn report_searches(ui: Ui, hits: Memo<Vec<Hit>>) {
                 ("hits", n_hits.into()),
             ]);
             ui.reported_query.set_value(query.clone());
+            ui.trail.update(|trail| trail.add_search(&query));
             ui.emit("search", &detail);
         };
         if let Ok(handle) = set_timeout_with_handle(report, SEARCH_SETTLE) {
@@ -240,6 +241,7 @@ fn NoResults(index: Arc<Index>) -> impl IntoView {
                 None => view! { <p class="kefu-muted">{strings.no_results_hint}</p> }.into_any(),
             }}
             {closest}
+            <EscalationButton/>
             <ContactChannels heading=strings.still_need_help/>
         </div>
     }
@@ -288,6 +290,19 @@ pub fn ContactChannels(heading: &'static str) -> impl IntoView {
     }
 }
 
+/// "Contact support": opens the contact form, where the site has one.
+#[component]
+pub fn EscalationButton() -> impl IntoView {
+    let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
+    ui.can_escalate().then(|| {
+        view! {
+            <button type="button" class="kefu-button kefu-escalate" on:click=move |_| ui.view.set(View::Contact)>
+                {ui.strings().contact_support}
+            </button>
+        }
+    })
+}
+
 /// The snippet as text nodes with `<mark>` around the matched words: never parsed as HTML.
 fn highlighted(snippet: &Snippet) -> Vec<AnyView> {
     let text = &snippet.text;
@@ -317,6 +332,7 @@ pub fn Unavailable() -> impl IntoView {
             <h3>{strings.unavailable_title}</h3>
             <ContactChannels heading=strings.unavailable_body/>
             <button type="button" class="kefu-button" on:click=move |_| load_bundle(ui)>{strings.retry}</button>
+            <EscalationButton/>
         </div>
     }
 }
