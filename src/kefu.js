@@ -17,7 +17,7 @@
   // Only the launcher's label is needed before the widget loads; the widget's string tables
   // (src/i18n.rs) hold the same words, and a unit test keeps the two in step.
   var LABELS = { "zh-CN": "帮助", "zh-TW": "幫助", en: "Help" };
-  var EVENTS = ["open", "close", "search", "article-view", "flow-complete", "ticket-created"];
+  var EVENTS = ["ready", "open", "close", "search", "article-view", "flow-complete", "ticket-created"];
 
   var script = document.currentScript;
   var base = new URL(".", script && script.src ? script.src : document.baseURI).href;
@@ -114,6 +114,7 @@
         return glue.default({ module_or_path: base + WASM }).then(function () {
           widget = glue.mount(shell, launcher, config(), emit);
           launcher.removeAttribute("aria-busy");
+          emit("ready", { version: VERSION });
           var pending = queue;
           queue = [];
           pending.forEach(function (call) { call(); });
@@ -229,6 +230,7 @@
         return api;
       }
       (listeners[name] = listeners[name] || []).push(callback);
+      if (name === "ready" && widget) callback({ version: VERSION }); // already happened
       return api;
     },
     off: function (name, callback) {

@@ -242,13 +242,13 @@ fn dist_file(ext: &str) -> Result<String> {
 }
 
 /// `kefu-server --static SITE` on a free loopback port, stopped when dropped.
-struct Server {
+pub(super) struct Server {
     child: Child,
-    url: String,
+    pub(super) url: String,
 }
 
 impl Server {
-    fn start(binary: &Path, site: &Path, db: &Path) -> Result<Server> {
+    pub(super) fn start(binary: &Path, site: &Path, db: &Path) -> Result<Server> {
         let mut child = Command::new(binary)
             .args(["--listen", "127.0.0.1:0", "--db"])
             .arg(db)
