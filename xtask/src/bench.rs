@@ -9,6 +9,7 @@
 //! in headless Chromium, Kefu as the release wasm a site ships ([`chromium`]).
 
 mod chromium;
+pub(crate) use chromium::Server;
 mod embed;
 
 use std::collections::BTreeMap;

@@ -3,6 +3,7 @@
 mod bench;
 mod dist;
 mod scale;
+mod screenshots;
 mod setup;
 mod test;
 mod util;
@@ -19,6 +20,7 @@ commands:
   demo    build everything and serve the demo shop at http://127.0.0.1:8080
   test    everything CI checks: fmt, clippy, native tests, the wasm build, browser tests
   e2e     only the wasm build and the browser tests; `e2e embed` runs tests/e2e/embed.test.mjs
+  screenshots  retake README's pictures of the widget into docs/ (headless Chromium)
   bench   Kefu's search vs MiniSearch and FlexSearch on ../shared/bench; writes BENCHMARKS.md
 ";
 
@@ -33,6 +35,7 @@ fn main() -> Result<()> {
         Some("test") => test::test(&setup::setup()?),
         Some("e2e") => test::browser_only(&setup::setup()?, &args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some("screenshots") => screenshots::screenshots(&setup::setup()?),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())

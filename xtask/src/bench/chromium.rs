@@ -242,13 +242,13 @@ fn dist_file(ext: &str) -> Result<String> {
 }
 
 /// `kefu-server --static SITE` on a free loopback port, stopped when dropped.
-pub(super) struct Server {
+pub(crate) struct Server {
     child: Child,
-    pub(super) url: String,
+    pub(crate) url: String,
 }
 
 impl Server {
-    pub(super) fn start(binary: &Path, site: &Path, db: &Path) -> Result<Server> {
+    pub(crate) fn start(binary: &Path, site: &Path, db: &Path) -> Result<Server> {
         let mut child = Command::new(binary)
             .args(["--listen", "127.0.0.1:0", "--db"])
             .arg(db)
