@@ -256,8 +256,8 @@ pub fn Widget(ui: Ui) -> impl IntoView {
     });
 
     let on_keydown = move |event: web_sys::KeyboardEvent| {
-        // During an IME composition Escape belongs to the input method, not to the dialog.
-        if event.is_composing() {
+        // During an IME composition Escape and Tab belong to the input method, not to the dialog.
+        if crate::search::ime_key(&event) {
             return;
         }
         match event.key().as_str() {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use kefu_core::{DocKind, Hit, Index, SearchOptions, Snippet};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::app::{Ui, View, event_detail, focus_when_mounted, load_bundle};
 use crate::clock;
@@ -39,8 +40,9 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
     report_searches(ui, hits);
 
     let open_doc = move |doc: u32| ui.view.set(View::Article(doc));
+    let composing = StoredValue::new(false);
     let on_keydown = move |event: web_sys::KeyboardEvent| {
-        if event.is_composing() {
+        if ime_key(&event) {
             return;
         }
         let n_hits = hits.with(Vec::len);
@@ -90,7 +92,18 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
                 placeholder=strings.search_placeholder
                 node_ref=ui.search_input
                 prop:value=move || ui.query.get()
-                on:input=move |event| ui.query.set(event_target_value(&event))
+                // Pinyin typed through an input method is not the query: search when the
+                // composition ends, on the characters chosen (issue 10).
+                on:compositionstart=move |_| composing.set_value(true)
+                on:compositionend=move |event| {
+                    composing.set_value(false);
+                    ui.query.set(event_target_value(&event));
+                }
+                on:input=move |event| {
+                    if !composing.get_value() && !is_composing(&event) {
+                        ui.query.set(event_target_value(&event));
+                    }
+                }
                 on:keydown=on_keydown
             />
             <p class="kefu-visually-hidden" role="status" aria-live="polite">
@@ -138,6 +151,20 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
             </Show>
         </div>
     }
+}
+
+/// Whether a keystroke belongs to an input method's composition (choosing characters): then
+/// Enter, Escape and the arrows are the IME's, not ours. Browsers say so with `isComposing`, and
+/// some only with the legacy key code 229.
+pub fn ime_key(event: &web_sys::KeyboardEvent) -> bool {
+    event.is_composing() || event.key_code() == 229
+}
+
+/// Whether an `input` event is part of a composition (the half-typed pinyin shown in the field).
+fn is_composing(event: &web_sys::Event) -> bool {
+    event
+        .dyn_ref::<web_sys::InputEvent>()
+        .is_some_and(web_sys::InputEvent::is_composing)
 }
 
 /// How long the query must rest before it counts as a search (`Kefu.on('search')`), so that a
