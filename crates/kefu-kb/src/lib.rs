@@ -599,6 +599,8 @@ impl Compiler<'_> {
                 tags: fm.tags,
                 similar: fm.similar,
                 body: converted.blocks,
+                pages: Vec::new(),
+                flow: None,
             });
         }
         article
@@ -674,6 +676,8 @@ impl Compiler<'_> {
                 tags: Vec::new(),
                 similar: entry.similar,
                 body,
+                pages: Vec::new(),
+                flow: None,
             }),
             _ => None,
         };
