@@ -826,3 +826,147 @@ fn every_faq_problem_is_reported_with_the_article_problems() {
         "#]],
     );
 }
+
+/// A small valid flow; `{article}` is the article its article node shows.
+fn flow_file(title: &str, article: &str) -> Vec<u8> {
+    format!(
+        r#"title = "{title}"
+keywords = ["login"]
+start = "start"
+
+[node.start]
+type = "question"
+prompt = "What happens?"
+[[node.start.answer]]
+label = "Forgot password"
+next = "reset"
+[[node.start.answer]]
+label = "Something else"
+next = "read"
+
+[node.reset]
+type = "solution"
+text = "Reset it from the [login page](article:{article})."
+unsolved = "read"
+
+[node.read]
+type = "article"
+article = "{article}"
+next = "human"
+
+[node.human]
+type = "escalate"
+"#
+    )
+    .into_bytes()
+}
+
+#[test]
+fn flows_become_documents() {
+    let zh = flow_file("无法登录", "good");
+    let en = flow_file("Cannot log in", "good");
+    expect![[r#"
+        en/good article
+        en/log-in flow: Cannot log in ["login"] 4 nodes
+        zh-CN/good article
+        zh-CN/log-in flow: 无法登录 ["login"] 4 nodes
+    "#]]
+    .assert_eq(&{
+        let temp = tempfile::tempdir().unwrap();
+        let kb_dir = temp.path().join("kb");
+        for (path, contents) in [
+            ("kb.toml", CONFIG.as_bytes()),
+            ("zh-CN/good.md", GOOD.as_bytes()),
+            ("en/good.md", GOOD.as_bytes()),
+            ("zh-CN/log-in.flow.toml", &zh),
+            ("en/log-in.flow.toml", &en),
+        ] {
+            let path = kb_dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, contents).unwrap();
+        }
+        let compiled = kefu_kb::compile(&kb_dir);
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{:?}",
+            compiled.diagnostics
+        );
+        compiled
+            .documents
+            .iter()
+            .map(|doc| match &doc.flow {
+                Some(flow) => format!(
+                    "{}/{} flow: {} {:?} {} nodes\n",
+                    doc.locale,
+                    doc.id,
+                    doc.title,
+                    doc.tags,
+                    flow.nodes.len()
+                ),
+                None => format!("{}/{} {}\n", doc.locale, doc.id, doc.kind.as_str()),
+            })
+            .collect::<String>()
+    });
+}
+
+#[test]
+fn flow_links_to_missing_articles_and_missing_locales() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("zh-CN/good.md", GOOD.as_bytes()),
+            ("en/good.md", GOOD.as_bytes()),
+            ("zh-CN/log-in.flow.toml", &flow_file("无法登录", "goood")),
+        ],
+        expect![[r#"
+            kb/zh-CN/log-in.flow.toml:1:1: warning: flow `log-in` has no en version (it exists in zh-CN)
+              hint: translate it as kb/en/log-in.flow.toml
+            kb/zh-CN/log-in.flow.toml:17:40: error: link to a missing article `goood`
+              hint: did you mean 'good'?
+            kb/zh-CN/log-in.flow.toml:22:12: error: link to a missing article `goood`
+              hint: did you mean 'good'?
+            documents: en/good zh-CN/good zh-CN/log-in
+        "#]],
+    );
+}
+
+#[test]
+fn broken_flows_are_rejected_with_every_problem() {
+    let broken = String::from_utf8(flow_file("无法登录", "good"))
+        .unwrap()
+        .replace("next = \"reset\"", "next = \"rest\"")
+        .replace("unsolved = \"read\"\n", "")
+        .replace("type = \"escalate\"", "type = \"escalation\"");
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("zh-CN/good.md", GOOD.as_bytes()),
+            ("en/good.md", GOOD.as_bytes()),
+            ("zh-CN/Log In.flow.toml", &flow_file("x", "good")),
+            ("zh-CN/log-in.flow.toml", broken.as_bytes()),
+            ("en/log-in.flow.toml", &flow_file("Cannot log in", "good")),
+            (
+                "en/good.flow.toml",
+                &flow_file("Same id as an article", "good"),
+            ),
+            ("stray.flow.toml", &flow_file("x", "good")),
+        ],
+        expect![[r#"
+            kb/en/good.flow.toml:1:1: error: duplicate flow id `good` in locale en: also kb/en/good.md
+              hint: ids must be unique within a locale, across articles, flows and FAQ entries: rename the flow file
+            kb/en/good.flow.toml:1:1: warning: flow `good` has no zh-CN version (it exists in en)
+              hint: translate it as kb/zh-CN/good.flow.toml
+            kb/stray.flow.toml:1:1: error: this flow is not in a locale directory
+              hint: move it into the directory of its locale, e.g. kb/zh-CN/stray.flow.toml
+            kb/zh-CN/Log In.flow.toml:1:1: error: `Log In` is not a valid flow id: use lowercase ASCII letters, digits and `-`
+              hint: rename the file to `log-in.flow.toml`
+            kb/zh-CN/log-in.flow.toml:10:9: error: node `start` leads to `rest`, which is not a node of this flow
+              hint: did you mean `reset`?
+            kb/zh-CN/log-in.flow.toml:15:7: error: solution `reset` has no path for "no": every fix is followed by "Did this solve it?"
+              hint: add `unsolved = "<node>"` naming the next fix to try, or an `escalate` node
+            kb/zh-CN/log-in.flow.toml:25:8: error: unknown node type `escalation`
+              hint: did you mean `escalate`?
+            documents: en/good en/log-in zh-CN/good
+        "#]],
+    );
+}
