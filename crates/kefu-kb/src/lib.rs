@@ -625,7 +625,7 @@ impl Compiler<'_> {
                 tags: fm.tags,
                 similar: fm.similar,
                 body: converted.blocks,
-                pages: Vec::new(),
+                pages: fm.pages,
                 flow: None,
             });
         }
