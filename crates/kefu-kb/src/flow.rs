@@ -1309,6 +1309,53 @@ next = "b"
         );
     }
 
+    /// Flow files built from fragments of real ones, so random cases reach the graph checks
+    /// instead of failing at the first line.
+    fn flow_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let fragment = prop_oneof![
+            Just("title = \"t\"\n".to_owned()),
+            Just("start = \"a\"\n".to_owned()),
+            Just("keywords = [\"k\", 1]\n".to_owned()),
+            Just("pages = [\"/x*\", \"y\"]\n".to_owned()),
+            Just("order = 99999999999\n".to_owned()),
+            Just("[node.a]\ntype = \"question\"\nprompt = \"?\"\n".to_owned()),
+            Just("[[node.a.answer]]\nlabel = \"x\"\nnext = \"b\"\n".to_owned()),
+            Just("[node.b]\ntype = \"solution\"\ntext = \"\"\"\n**fix** [l](article:z)\n\"\"\"\nunsolved = \"a\"\n".to_owned()),
+            Just("[node.c]\ntype = \"collect\"\nprompt = \"p\"\nname = \"v\"\npattern = \"#{2,\"\nnext = \"d\"\n".to_owned()),
+            Just("[node.d]\ntype = \"escalate\"\n".to_owned()),
+            Just("[node.e]\ntype = \"step\"\ntext = \"<b>x</b>\"\nimage = \"x\"\nnext = \"e\"\n".to_owned()),
+            Just("[node.a]\n".to_owned()),
+            Just("type = \"end\"\n".to_owned()),
+            "\\PC{0,10}\n?",
+        ];
+        proptest::collection::vec(fragment, 0..14).prop_map(|fragments| fragments.concat())
+    }
+
+    proptest::proptest! {
+        /// Any text never panics the flow reader, every problem points inside the file, and a
+        /// flow comes out only when there is no error.
+        #[test]
+        fn flow_files_never_panic_and_point_inside_the_file(text in flow_text()) {
+            let parsed = parse(&text, "t");
+            let n_lines = to_u32(text.lines().count() + 1);
+            for problem in &parsed.problems {
+                proptest::prop_assert!(problem.line >= 1 && problem.line <= n_lines, "{problem:?} in {text:?}");
+                proptest::prop_assert!(problem.col >= 1);
+            }
+            let has_errors = parsed.problems.iter().any(|p| p.severity == Severity::Error);
+            proptest::prop_assert!(!(has_errors && parsed.flow.is_some()));
+            if let Some(flow) = parsed.flow {
+                // A compiled flow's references are all in range.
+                for node in &flow.nodes {
+                    for next in kefu_core::flow::successors(&node.kind) {
+                        proptest::prop_assert!((next as usize) < flow.nodes.len());
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn flows_missing_in_a_locale() {
         let locales = vec!["zh-CN".to_owned(), "en".to_owned()];
