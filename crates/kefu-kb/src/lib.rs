@@ -10,6 +10,7 @@
 //!   zh-CN/refunds.md     front matter between `---` lines, then Markdown
 //!   en/refunds.md        the same article in English: same id (the file stem), another locale
 //!   zh-CN/faq.faq.jsonl  FAQ entries, in the locale of their directory
+//!   zh-CN/login-help.flow.toml  a guided troubleshooting flow (see the `flow` module)
 //!   en/faq.faq.csv       the same entries in English: same ids, another locale
 //!   imported.faq.csv     FAQ entries at the root: each names its locale, or gets the default
 //! ```
@@ -97,7 +98,7 @@ const MAX_DEPTH: usize = 16;
 /// Everything [`compile`] found.
 #[derive(Clone, Debug)]
 pub struct Compiled {
-    /// The articles and FAQ entries, sorted by (locale, id). Incomplete when
+    /// The articles, FAQ entries and flows, sorted by (locale, id). Incomplete when
     /// [`Compiled::has_errors`].
     pub documents: Vec<Document>,
     pub meta: BundleMeta,
