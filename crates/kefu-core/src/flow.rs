@@ -622,9 +622,12 @@ impl FlowState {
         self.reply(flow, Reply::Choice(answer))
     }
 
-    /// Gives the current collect node its value. Surrounding spaces are trimmed; the value must
-    /// match the node's pattern ([`FlowError::Value`] carries the editor's hint otherwise).
+    /// Gives the current collect node its value. Surrounding spaces are trimmed and full-width
+    /// characters (what Chinese input methods type: `１３８`) kept as ordinary ones, so support
+    /// receives `138`; the value must match the node's pattern ([`FlowError::Value`] carries the
+    /// editor's hint otherwise).
     pub fn submit(&mut self, flow: &Flow, value: &str) -> Result<(), FlowError> {
+        let value: String = value.trim().chars().map(half_width).collect();
         self.reply(flow, Reply::Value(value.trim().to_owned()))
     }
 

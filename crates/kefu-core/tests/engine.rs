@@ -958,10 +958,10 @@ fn a_customer_whose_fixes_fail_is_escalated_with_what_they_told_us() {
     state.next(&flow).unwrap();
     state.solved(&flow, false).unwrap();
     expect![[r#"
-        at human, outcome Some(Escalated), step 5 (+0..0), values [("phone", "１３８００１３８０００")]
-        Q: 登录时遇到了什么情况？ A: 收不到验证码 → Q: 请输入注册用的手机号 A: １３８００１３８０００ → Read: article:cannot-log-in → Fix: 等待 60 秒后重新获取验证码。 — not solved → escalated"#]]
+        at human, outcome Some(Escalated), step 5 (+0..0), values [("phone", "13800138000")]
+        Q: 登录时遇到了什么情况？ A: 收不到验证码 → Q: 请输入注册用的手机号 A: 13800138000 → Read: article:cannot-log-in → Fix: 等待 60 秒后重新获取验证码。 — not solved → escalated"#]]
     .assert_eq(&describe(&state, &flow));
-    expect!["问: 登录时遇到了什么情况？ 答: 收不到验证码 → 问: 请输入注册用的手机号 答: １３８００１３８０００ → 阅读: article:cannot-log-in → 方案: 等待 60 秒后重新获取验证码。 — 未解决 → 转人工"]
+    expect!["问: 登录时遇到了什么情况？ 答: 收不到验证码 → 问: 请输入注册用的手机号 答: 13800138000 → 阅读: article:cannot-log-in → 方案: 等待 60 秒后重新获取验证码。 — 未解决 → 转人工"]
         .assert_eq(&state.transcript_text(&flow, &TranscriptLabels::ZH_CN));
     assert_eq!(
         state.transcript(&flow).last(),
