@@ -11,8 +11,9 @@
 //! 16      20    lengths of the five sections, u32 each
 //! 36      …     sections, back to back:
 //!               meta       postcard BundleMeta
-//!               directory  postcard Vec<DocRecord>: id, kind, locale, title, field lengths, store range
-//!               store      each document's tags, similar questions and body (StoredBody),
+//!               directory  postcard Vec<DocRecord>: id, kind, locale, title, field lengths, store
+//!                          range, page patterns, flow order
+//!               store      each document's tags, similar questions, body and flow (StoredBody),
 //!                          postcard-encoded on its own so one article is read without decoding
 //!                          the others; id, title, locale and category live in the directory only
 //!               terms      fst::Map, term → offset of its postings list
@@ -33,7 +34,9 @@ pub const MAGIC: [u8; 8] = *b"KEFUKB\r\n";
 
 /// The bundle format this build reads and writes. Bump on any change to the layout or to the
 /// encoding of a section; older readers then refuse the bundle with a clear message.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// Version 2: flows (`StoredBody::flow`), page patterns and flow order in the directory.
+pub const FORMAT_VERSION: u32 = 2;
 
 const HEADER_LEN: usize = 36;
 const SECTION_NAMES: [&str; 5] = ["meta", "directory", "store", "terms", "postings"];
@@ -121,6 +124,8 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
             field_lens,
             store_start,
             store_end: store.len() as u32,
+            pages: doc.pages.clone(),
+            order: doc.flow.as_ref().and_then(|flow| flow.order),
         });
     }
     let sections = [
@@ -152,6 +157,8 @@ pub(crate) struct StoredBody {
     pub tags: Vec<String>,
     pub similar: Vec<String>,
     pub body: Vec<crate::kb::Block>,
+    /// A flow's graph: decoded with the document, like an article's body.
+    pub flow: Option<crate::flow::Flow>,
 }
 
 impl StoredBody {
@@ -160,11 +167,13 @@ impl StoredBody {
             tags: doc.tags.clone(),
             similar: doc.similar.clone(),
             body: doc.body.clone(),
+            flow: doc.flow.clone(),
         }
     }
 
-    /// The whole document again, from its directory entry and this.
-    pub(crate) fn into_document(self, entry: &crate::kb::DocEntry) -> Document {
+    /// The whole document again, from its directory record and this.
+    pub(crate) fn into_document(self, record: &DocRecord) -> Document {
+        let entry = &record.entry;
         Document {
             id: entry.id.clone(),
             kind: entry.kind,
@@ -174,6 +183,8 @@ impl StoredBody {
             tags: self.tags,
             similar: self.similar,
             body: self.body,
+            pages: record.pages.clone(),
+            flow: self.flow,
         }
     }
 }

@@ -179,6 +179,10 @@ pub(crate) struct DocRecord {
     /// Byte range of the encoded document in the store section.
     pub store_start: u32,
     pub store_end: u32,
+    /// URL path patterns of the host pages the document helps on (see [`Index::for_page`]).
+    pub pages: Vec<String>,
+    /// A flow's place in the "common problems" list (see [`Index::flows`]).
+    pub order: Option<i32>,
 }
 
 /// The texts of each field of a document, in [`FIELDS`] order.
@@ -422,7 +426,7 @@ impl Index {
                 section: "store",
                 reason: format!("document '{}': {error}", record.entry.id),
             })?;
-        Ok(stored.into_document(&record.entry))
+        Ok(stored.into_document(record))
     }
 
     /// The KB locale that best serves `requested`: the same tag, else the same language, else the
@@ -453,7 +457,14 @@ impl Index {
         position(&locale).or_else(|| position(&self.meta.default_locale))
     }
 
-    fn visible(&self, locale: Option<&str>) -> Option<&[bool]> {
+    /// The directory record of document `doc`, for the flow and page accessors in `flow`.
+    pub(crate) fn record(&self, doc: u32) -> Option<&DocRecord> {
+        self.docs.get(doc as usize)
+    }
+
+    /// Which documents a customer in `locale` sees, by document number; `None` when the locale
+    /// view is missing (every document is then visible).
+    pub(crate) fn visible(&self, locale: Option<&str>) -> Option<&[bool]> {
         let locale = self.resolve_locale(locale.unwrap_or(&self.meta.default_locale));
         self.locale_views
             .iter()

@@ -42,6 +42,11 @@ pub struct Document {
     /// "Similar questions" (相似问法): how customers phrase the problem this document answers.
     pub similar: Vec<String>,
     pub body: Vec<Block>,
+    /// URL path patterns of the host pages this document helps on (`/checkout*`), for
+    /// [`crate::Index::for_page`]. Checked with [`check_page_pattern`] at build time.
+    pub pages: Vec<String>,
+    /// The steps of a guided flow, for documents of kind [`DocKind::Flow`]; `None` otherwise.
+    pub flow: Option<crate::flow::Flow>,
 }
 
 /// A block of an article body.
@@ -99,6 +104,10 @@ impl Document {
         for block in &self.body {
             block_text(block, &mut out);
         }
+        // A flow's questions, answers and fixes are what a customer describing the problem says.
+        if let Some(flow) = &self.flow {
+            flow.searchable_text(&mut out);
+        }
         out
     }
 
@@ -111,6 +120,13 @@ impl Document {
             title: self.title.clone(),
             category: self.category.clone(),
         }
+    }
+}
+
+/// Appends the text of `blocks` to `out`, one block a line, dropping formatting.
+pub fn blocks_text(blocks: &[Block], out: &mut String) {
+    for block in blocks {
+        block_text(block, out);
     }
 }
 
@@ -151,4 +167,78 @@ pub fn inlines_text(inlines: &[Inline], out: &mut String) {
             Inline::LineBreak => out.push(' '),
         }
     }
+}
+
+/// Why a page pattern of `pages = [...]` cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PagePatternError {
+    /// Patterns match URL paths, which start with `/`.
+    NotAPath,
+    /// A character a URL path never holds unescaped (space, `?`, `#`); `at` is its byte offset.
+    BadChar { at: usize, found: char },
+}
+
+impl std::fmt::Display for PagePatternError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PagePatternError::NotAPath => write!(
+                f,
+                "a page pattern is a URL path starting with `/`, such as `/checkout*` (no scheme or host)"
+            ),
+            PagePatternError::BadChar { found, .. } => write!(
+                f,
+                "`{}` cannot appear in a page pattern: it matches the path only, without query string, fragment or spaces",
+                found.escape_default()
+            ),
+        }
+    }
+}
+
+/// Checks a page pattern: a URL path starting with `/` in which `*` stands for any run of
+/// characters, `/` included (`/orders/*` matches `/orders/42/items`).
+///
+/// ```
+/// use kefu_core::kb::{check_page_pattern, page_matches};
+/// assert!(check_page_pattern("/checkout*").is_ok());
+/// assert!(check_page_pattern("checkout").is_err());
+/// assert!(page_matches("/orders/*", "/orders/42"));
+/// assert!(!page_matches("/orders/*", "/orders"));
+/// ```
+pub fn check_page_pattern(pattern: &str) -> Result<(), PagePatternError> {
+    if !pattern.starts_with('/') {
+        return Err(PagePatternError::NotAPath);
+    }
+    match pattern
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#'))
+    {
+        Some((at, found)) => Err(PagePatternError::BadChar { at, found }),
+        None => Ok(()),
+    }
+}
+
+/// Whether the URL path `path` matches `pattern` (see [`check_page_pattern`]). A query string or
+/// fragment on `path` is ignored; a trailing `/` counts (`/orders/` is not `/orders`).
+pub fn page_matches(pattern: &str, path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    // Glob matching with backtracking to the last `*` only: linear in practice, never exponential.
+    let (pattern, path) = (pattern.as_bytes(), path.as_bytes());
+    let (mut p, mut s) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while s < path.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, s));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == path[s] {
+            p += 1;
+            s += 1;
+        } else if let Some((star_p, star_s)) = star {
+            p = star_p + 1;
+            s = star_s + 1;
+            star = Some((star_p, star_s + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
 }

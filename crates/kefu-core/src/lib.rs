@@ -1,5 +1,5 @@
-//! Kefu's engine: the knowledge-base model, text normalisation, the fst index, ranking and the
-//! bundle format.
+//! Kefu's engine: the knowledge-base model, text normalisation, the fst index, ranking, guided
+//! flows and the bundle format.
 //!
 //! **Boundary:** this crate knows nothing of the browser, HTTP, async or the filesystem. It is
 //! compiled into the widget (wasm32) and into the native CLI, so the same tokenizer and ranking
@@ -19,6 +19,8 @@
 //!     tags: vec!["refund".into()],
 //!     similar: vec!["money back".into()],
 //!     body: vec![Block::Paragraph(vec![Inline::Text("Refunds take 1-3 days.".into())])],
+//!     pages: Vec::new(),
+//!     flow: None,
 //! };
 //! let bytes = bundle::encode(&[doc], &bundle::BundleMeta::new("en"));
 //! let index = Index::from_bytes(bytes).expect("a bundle we just wrote decodes");
@@ -28,6 +30,7 @@
 
 pub mod bundle;
 mod crc32;
+pub mod flow;
 mod hant;
 pub mod hours;
 pub mod index;
@@ -38,5 +41,6 @@ mod typo;
 mod varint;
 
 pub use bundle::{BundleError, BundleMeta};
+pub use flow::{Flow, FlowError, FlowState, Outcome};
 pub use index::{Hit, Index, Ranked, SearchOptions, Snippet};
 pub use kb::{Block, DocEntry, DocKind, Document, Inline};

@@ -4,6 +4,10 @@
 
 use expect_test::{Expect, expect};
 use kefu_core::bundle::{self, BundleMeta, FORMAT_VERSION};
+use kefu_core::flow::{
+    Answer, CollectError, Flow, FlowError, FlowState, Node, NodeKind, Outcome, Pattern, Reply,
+    TranscriptEntry, TranscriptLabels,
+};
 use kefu_core::{Block, BundleError, DocKind, Document, Index, Inline, SearchOptions};
 use proptest::prelude::*;
 
@@ -20,6 +24,8 @@ fn doc(id: &str, locale: &str, title: &str, similar: &[&str], body: &str) -> Doc
             .split("\n\n")
             .map(|p| Block::Paragraph(vec![Inline::Text(p.into())]))
             .collect(),
+        pages: Vec::new(),
+        flow: None,
     }
 }
 
@@ -75,7 +81,146 @@ fn fixture() -> Vec<Document> {
             &["login not working", "verification code not arriving"],
             "Check the phone number first. After 5 wrong passwords the account locks for 30 minutes.",
         ),
+        login_flow_zh(),
+        login_flow_en(),
     ]
+}
+
+fn text(text: &str) -> Vec<Block> {
+    vec![Block::Paragraph(vec![Inline::Text(text.into())])]
+}
+
+fn node(id: &str, kind: NodeKind) -> Node {
+    Node {
+        id: id.into(),
+        kind,
+    }
+}
+
+fn answer(label: &str, note: Option<&str>, next: u32) -> Answer {
+    Answer {
+        label: label.into(),
+        note: note.map(str::to_owned),
+        next,
+    }
+}
+
+/// The fixture's flow: the "cannot log in" troubleshooting flow in one locale, with every kind of
+/// node. `words` are its texts in node order.
+fn login_flow(locale: &str, title: &str, words: [&str; 12]) -> Document {
+    let flow = Flow {
+        id: "log-in-guide".into(),
+        start: 0,
+        order: Some(1),
+        nodes: vec![
+            node(
+                "start",
+                NodeKind::Question {
+                    prompt: words[0].into(),
+                    answers: vec![
+                        answer(words[1], None, 1),
+                        answer(words[2], Some(words[3]), 3),
+                    ],
+                },
+            ),
+            node(
+                "reset",
+                NodeKind::Step {
+                    text: text(words[4]),
+                    image: None,
+                    next: 2,
+                },
+            ),
+            node(
+                "reset-done",
+                NodeKind::Solution {
+                    text: text(words[5]),
+                    image: None,
+                    unsolved: 3,
+                },
+            ),
+            node(
+                "phone",
+                NodeKind::Collect {
+                    prompt: words[6].into(),
+                    name: "phone".into(),
+                    pattern: Some(Pattern::parse("1##########").unwrap()),
+                    pattern_hint: Some(words[7].into()),
+                    next: 4,
+                },
+            ),
+            node(
+                "read",
+                NodeKind::Article {
+                    article: "cannot-log-in".into(),
+                    next: 5,
+                },
+            ),
+            node(
+                "wait",
+                NodeKind::Solution {
+                    text: text(words[8]),
+                    image: None,
+                    unsolved: 6,
+                },
+            ),
+            node(
+                "human",
+                NodeKind::Escalate {
+                    text: text(words[9]),
+                },
+            ),
+        ],
+    };
+    let mut document = doc("log-in-guide", locale, title, &[], "");
+    document.kind = DocKind::Flow;
+    document.body = Vec::new();
+    document.tags = vec![words[10].into(), words[11].into()];
+    document.pages = vec!["/login*".into(), "/account/*".into()];
+    document.flow = Some(flow);
+    document
+}
+
+fn login_flow_zh() -> Document {
+    login_flow(
+        "zh-CN",
+        "登录遇到问题",
+        [
+            "登录时遇到了什么情况？",
+            "忘记密码",
+            "收不到验证码",
+            "需要先核对手机号",
+            "在登录页点击「忘记密码」，按短信提示设置新密码。",
+            "用新密码重新登录。",
+            "请输入注册用的手机号",
+            "手机号是 1 开头的 11 位数字",
+            "等待 60 秒后重新获取验证码。",
+            "我们会尽快联系你。",
+            "登录",
+            "验证码",
+        ],
+    )
+}
+
+fn login_flow_en() -> Document {
+    login_flow(
+        "en",
+        "Trouble logging in",
+        [
+            "What happens when you log in?",
+            "I forgot my password",
+            "The SMS code does not arrive",
+            "we check your phone number first",
+            "Tap Forgot password on the login page and follow the SMS.",
+            "Log in with the new password.",
+            "Which phone number is the account registered with?",
+            "11 digits starting with 1",
+            "Wait 60 seconds, then request a new code.",
+            "We will contact you shortly.",
+            "log in",
+            "verification code",
+        ],
+    )
 }
 
 fn index() -> Index {
@@ -139,9 +284,9 @@ fn english_words_and_a_prefix_being_typed() {
     check(
         "log in",
         "en",
-        expect![
-            "en/cannot-log-in Check the phone number first. After 5 wrong passwords the account locks for 30 minutes."
-        ],
+        expect![[r#"
+            en/log-in-guide …ppens when you [log] in? I forgot my password The SMS code does not arrive Tap Forgot passwo…
+            en/cannot-log-in Check the phone number first. After 5 wrong passwords the account locks for 30 minutes."#]],
     );
 }
 
@@ -308,11 +453,11 @@ fn editor_synonyms_let_a_customer_use_their_own_words() {
         top("快递费多少", "zh-CN").as_deref(),
         Some("shipping-costs")
     );
-    // "sign in" appears nowhere; "log in" does.
-    assert_eq!(
+    // "sign in" appears nowhere; "log in" does (in the article and in the login flow).
+    assert!(matches!(
         top("cannot sign in", "en").as_deref(),
-        Some("cannot-log-in")
-    );
+        Some("cannot-log-in" | "log-in-guide")
+    ));
     // Without the synonyms neither query finds its article.
     let plain = self::index();
     let options = SearchOptions {
@@ -573,6 +718,22 @@ proptest! {
                     let _ = index.document(hit.doc);
                 }
             }
+            // A decoded flow may point anywhere: walking it must fail cleanly, never panic.
+            for doc in index.flows("zh-CN").into_iter().chain(index.for_page("/login", "en")) {
+                if let Ok(Some(flow)) = index.flow(doc) {
+                    let _ = flow.remaining();
+                    let mut state = FlowState::new(&flow);
+                    for choice in 0..4 {
+                        let _ = state.choose(&flow, choice % 2);
+                        let _ = state.next(&flow);
+                        let _ = state.submit(&flow, "13800138000");
+                        let _ = state.solved(&flow, false);
+                        let _ = state.progress(&flow);
+                    }
+                    let _ = state.transcript_text(&flow, &TranscriptLabels::EN);
+                    let _ = FlowState::restore(state, &flow);
+                }
+            }
         }
     }
 
@@ -601,6 +762,497 @@ proptest! {
                 prop_assert!(hit.snippet.text.is_char_boundary(start as usize));
                 prop_assert!(hit.snippet.text.is_char_boundary(end as usize));
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flows: the state machine, the index accessors, and property tests over generated flows.
+
+fn fixture_index() -> Index {
+    Index::from_bytes(fixture_bundle().to_vec()).unwrap()
+}
+
+fn login_flow_of(index: &Index, locale: &str) -> Flow {
+    let doc = index.find("log-in-guide", locale).unwrap();
+    index.flow(doc).unwrap().unwrap()
+}
+
+/// Renders where a state is, for snapshots: the current node, the outcome, progress, values and
+/// the English transcript.
+fn describe(state: &FlowState, flow: &Flow) -> String {
+    let current = match state.current(flow) {
+        Ok(Some(node)) => node.id.clone(),
+        Ok(None) => "-".into(),
+        Err(error) => format!("error: {error}"),
+    };
+    let progress = state.progress(flow).unwrap();
+    format!(
+        "at {current}, outcome {:?}, step {} (+{}..{}), values {:?}\n{}",
+        state.outcome(flow).unwrap(),
+        progress.step,
+        progress.fewest_remaining,
+        progress.most_remaining,
+        state.values(flow),
+        state.transcript_text(flow, &TranscriptLabels::EN)
+    )
+}
+
+#[test]
+fn flows_are_searchable_and_marked_as_flows() {
+    let index = fixture_index();
+    let hits = index.search(
+        "验证码",
+        &SearchOptions {
+            locale: Some("zh-CN".into()),
+            limit: 5,
+        },
+    );
+    let kinds: Vec<String> = hits
+        .iter()
+        .map(|hit| {
+            format!(
+                "{} {}",
+                index.entry(hit.doc).kind.as_str(),
+                index.entry(hit.doc).id
+            )
+        })
+        .collect();
+    expect![[r#"
+        flow log-in-guide
+        article cannot-log-in"#]]
+    .assert_eq(&kinds.join("\n"));
+    let hits = index.search(
+        "forgot password",
+        &SearchOptions {
+            locale: Some("en".into()),
+            limit: 5,
+        },
+    );
+    assert_eq!(index.entry(hits[0].doc).kind, DocKind::Flow);
+    assert_eq!(index.flow(hits[0].doc).unwrap().unwrap().id, "log-in-guide");
+    // An article is not a flow.
+    assert_eq!(
+        index.flow(index.find("refunds", "en").unwrap()).unwrap(),
+        None
+    );
+    assert!(index.flow(999).is_err());
+}
+
+#[test]
+fn common_problems_lists_the_flows_of_a_locale() {
+    let index = fixture_index();
+    let titles = |locale: &str| -> Vec<String> {
+        index
+            .flows(locale)
+            .into_iter()
+            .map(|doc| format!("{} {}", index.entry(doc).locale, index.entry(doc).title))
+            .collect()
+    };
+    assert_eq!(titles("en"), ["en Trouble logging in"]);
+    assert_eq!(titles("zh-CN"), ["zh-CN 登录遇到问题"]);
+    // zh-TW has no translation: the default locale's flow stands in.
+    assert_eq!(titles("zh-TW"), ["zh-CN 登录遇到问题"]);
+}
+
+#[test]
+fn documents_for_the_host_page() {
+    let index = fixture_index();
+    let ids = |path: &str, locale: &str| -> Vec<String> {
+        index
+            .for_page(path, locale)
+            .into_iter()
+            .map(|doc| format!("{}/{}", index.entry(doc).locale, index.entry(doc).id))
+            .collect()
+    };
+    assert_eq!(ids("/login", "en"), ["en/log-in-guide"]);
+    assert_eq!(ids("/login/sms?next=%2F", "zh-CN"), ["zh-CN/log-in-guide"]);
+    assert_eq!(ids("/account/security", "en"), ["en/log-in-guide"]);
+    assert!(
+        ids("/account", "en").is_empty(),
+        "`/account/*` needs the slash"
+    );
+    assert!(ids("/checkout", "en").is_empty());
+    assert_eq!(
+        index.pages(index.find("log-in-guide", "en").unwrap()),
+        ["/login*", "/account/*"]
+    );
+    assert!(index.pages(index.find("refunds", "en").unwrap()).is_empty());
+}
+
+#[test]
+fn page_patterns() {
+    use kefu_core::kb::{PagePatternError, check_page_pattern, page_matches};
+    assert_eq!(
+        check_page_pattern("checkout"),
+        Err(PagePatternError::NotAPath)
+    );
+    assert_eq!(
+        check_page_pattern("/a b"),
+        Err(PagePatternError::BadChar { at: 2, found: ' ' })
+    );
+    assert!(check_page_pattern("/orders/*/items").is_ok());
+    assert!(page_matches("/", "/"));
+    assert!(page_matches("*", "/anything/at/all"));
+    assert!(page_matches("/orders/*/items", "/orders/42/items"));
+    assert!(page_matches("/orders/*/items", "/orders/42/x/items"));
+    assert!(!page_matches("/orders/*/items", "/orders/42/items/3"));
+    assert!(page_matches("/checkout*", "/checkout#pay"));
+    assert!(!page_matches("/checkout", "/checkout/"));
+    assert!(page_matches("/a*b*c", "/aXbYbZc"));
+}
+
+#[test]
+fn a_customer_solves_a_login_problem_step_by_step() {
+    let index = fixture_index();
+    let flow = login_flow_of(&index, "en");
+    let mut state = FlowState::new(&flow);
+    expect![[r#"
+        at start, outcome None, step 1 (+2..6), values []
+
+    "#]]
+    .assert_eq(&(describe(&state, &flow) + "\n"));
+    state.choose(&flow, 0).unwrap();
+    state.next(&flow).unwrap();
+    expect![[r#"
+        at reset-done, outcome None, step 3 (+0..4), values []
+        Q: What happens when you log in? A: I forgot my password → Step: Tap Forgot password on the login page and follow the SMS."#]]
+    .assert_eq(&describe(&state, &flow));
+    state.solved(&flow, true).unwrap();
+    expect![[r#"
+        at -, outcome Some(Solved), step 3 (+0..0), values []
+        Q: What happens when you log in? A: I forgot my password → Step: Tap Forgot password on the login page and follow the SMS. → Fix: Log in with the new password. — solved"#]]
+    .assert_eq(&describe(&state, &flow));
+    assert_eq!(state.solved(&flow, true), Err(FlowError::Finished));
+    assert_eq!(state.leave(&flow), Outcome::Solved);
+}
+
+#[test]
+fn a_customer_whose_fixes_fail_is_escalated_with_what_they_told_us() {
+    let index = fixture_index();
+    let flow = login_flow_of(&index, "zh-CN");
+    let mut state = FlowState::new(&flow);
+    state.choose(&flow, 1).unwrap();
+    // The pattern wants 11 digits starting with 1; the editor's hint comes back.
+    let rejected = state.submit(&flow, "12345").unwrap_err();
+    assert_eq!(
+        rejected,
+        FlowError::Value {
+            node: "phone".into(),
+            error: CollectError::Mismatch {
+                pattern: "1##########".into(),
+                hint: Some("手机号是 1 开头的 11 位数字".into())
+            }
+        }
+    );
+    assert_eq!(
+        state.submit(&flow, "  "),
+        Err(FlowError::Value {
+            node: "phone".into(),
+            error: CollectError::Empty
+        })
+    );
+    // Full-width digits from a Chinese input method are fine.
+    state.submit(&flow, " １３８００１３８０００ ").unwrap();
+    assert_eq!(state.leave(&flow), Outcome::Abandoned);
+    state.next(&flow).unwrap();
+    state.solved(&flow, false).unwrap();
+    expect![[r#"
+        at human, outcome Some(Escalated), step 5 (+0..0), values [("phone", "13800138000")]
+        Q: 登录时遇到了什么情况？ A: 收不到验证码 → Q: 请输入注册用的手机号 A: 13800138000 → Read: article:cannot-log-in → Fix: 等待 60 秒后重新获取验证码。 — not solved → escalated"#]]
+    .assert_eq(&describe(&state, &flow));
+    expect!["问: 登录时遇到了什么情况？ 答: 收不到验证码 → 问: 请输入注册用的手机号 答: 13800138000 → 阅读: article:cannot-log-in → 方案: 等待 60 秒后重新获取验证码。 — 未解决 → 转人工"]
+        .assert_eq(&state.transcript_text(&flow, &TranscriptLabels::ZH_CN));
+    assert_eq!(
+        state.transcript(&flow).last(),
+        Some(&TranscriptEntry::Escalated)
+    );
+    assert_eq!(state.next(&flow), Err(FlowError::Finished));
+    // Back returns to the fix; restart to the first question.
+    assert!(state.back());
+    assert_eq!(state.current(&flow).unwrap().unwrap().id, "wait");
+    state.restart();
+    assert_eq!(state, FlowState::new(&flow));
+    assert!(!state.back());
+}
+
+#[test]
+fn replies_that_do_not_fit_the_node_are_refused() {
+    let index = fixture_index();
+    let flow = login_flow_of(&index, "en");
+    let mut state = FlowState::new(&flow);
+    assert_eq!(
+        state.choose(&flow, 2),
+        Err(FlowError::AnswerOutOfRange {
+            node: "start".into(),
+            answer: 2,
+            answers: 2
+        })
+    );
+    assert!(matches!(
+        state.next(&flow),
+        Err(FlowError::WrongReply { .. })
+    ));
+    assert!(matches!(
+        state.submit(&flow, "x"),
+        Err(FlowError::WrongReply { .. })
+    ));
+    assert!(matches!(
+        state.solved(&flow, true),
+        Err(FlowError::WrongReply { .. })
+    ));
+    assert_eq!(
+        state,
+        FlowState::new(&flow),
+        "a refused reply changes nothing"
+    );
+}
+
+#[test]
+fn the_saved_state_is_small_json_and_stale_states_are_refused() {
+    let index = fixture_index();
+    let flow = login_flow_of(&index, "en");
+    let mut state = FlowState::new(&flow);
+    state.choose(&flow, 1).unwrap();
+    state.submit(&flow, "13800138000").unwrap();
+    let json = serde_json::to_string(&state).unwrap();
+    expect![[r#"{"flow":"log-in-guide","path":[["start",{"choice":1}],["phone",{"value":"13800138000"}]]}"#]]
+        .assert_eq(&json);
+    let restored: FlowState = serde_json::from_str(&json).unwrap();
+    assert_eq!(FlowState::restore(restored, &flow).unwrap(), state);
+
+    let stale = |path: Vec<(&str, Reply)>| {
+        let state = FlowState {
+            flow: "log-in-guide".into(),
+            path: path
+                .into_iter()
+                .map(|(node, reply)| (node.to_owned(), reply))
+                .collect(),
+        };
+        FlowState::restore(state, &flow).unwrap_err().to_string()
+    };
+    expect![
+        "the flow has no node `gone` (the KB changed since the state was saved); restart the flow"
+    ]
+    .assert_eq(&stale(vec![("gone", Reply::Next)]));
+    expect!["step 2 of the saved path is at `phone`, but the flow now leads to `reset` there; restart the flow"]
+        .assert_eq(&stale(vec![("start", Reply::Choice(0)), ("phone", Reply::Value("13800138000".into()))]));
+    expect![
+        "question `start` has 2 answers, so answer number 7 does not exist (answers count from 0)"
+    ]
+    .assert_eq(&stale(vec![("start", Reply::Choice(7))]));
+    expect!["node `phone`: 11 digits starting with 1"].assert_eq(&stale(vec![
+        ("start", Reply::Choice(1)),
+        ("phone", Reply::Value("abc".into())),
+    ]));
+    expect!["node `start` expects a choice among its answers"]
+        .assert_eq(&stale(vec![("start", Reply::Solved(true))]));
+    expect!["the flow is over; go back or restart it to reply again"].assert_eq(&stale(vec![
+        ("start", Reply::Choice(0)),
+        ("reset", Reply::Next),
+        ("reset-done", Reply::Solved(true)),
+        ("reset-done", Reply::Solved(true)),
+    ]));
+    let other = FlowState {
+        flow: "other".into(),
+        path: Vec::new(),
+    };
+    assert!(matches!(
+        FlowState::restore(other, &flow),
+        Err(FlowError::OtherFlow { .. })
+    ));
+    // Garbage JSON never becomes a state.
+    assert!(serde_json::from_str::<FlowState>(r#"{"flow":1}"#).is_err());
+}
+
+#[test]
+fn value_patterns() {
+    let check = |pattern: &str, value: &str| Pattern::parse(pattern).unwrap().matches(value);
+    assert!(check("#{6,20}", "123456"));
+    assert!(!check("#{6,20}", "12345"));
+    assert!(check("@{2,}", "张三"));
+    assert!(check("XM#{4}|DD#{4}", "dd1234"));
+    assert!(check("*@*", "iPhone 15"));
+    assert!(!check("*@*", "15"));
+    assert!(check("\\#?", "#x"));
+    assert!(check("1##-####", "138-0013"));
+    let error = |pattern: &str| {
+        let error = Pattern::parse(pattern).unwrap_err();
+        format!("{} at {}", error, error.at())
+    };
+    expect!["the pattern (or one of its `|` alternatives) is empty; remove the stray `|` or the pattern at 4"]
+        .assert_eq(&error("###|"));
+    expect!["`{` opens a repeat count that is never closed; write `#{11}` or `#{6,20}`, or `\\{` for a plain brace at 1"]
+        .assert_eq(&error("#{3"));
+    expect!["`{a}` is not a repeat count; write `{11}` (exactly), `{6,20}` (from–to) or `{6,}` (at least) at 1"]
+        .assert_eq(&error("#{a}"));
+    expect!["the repeat count `{5,2}` has its bounds the wrong way round; write `{2,5}` at 1"]
+        .assert_eq(&error("#{5,2}"));
+    expect!["a repeat count `{…}` must follow one character, `#`, `@` or `?`; write `\\{` for a plain brace at 0"]
+        .assert_eq(&error("{2}"));
+    expect!["the pattern ends with `\\`, which escapes nothing; remove it or write `\\\\` for a backslash at 2"]
+        .assert_eq(&error("##\\"));
+    assert!(Pattern::parse("#{9999}").is_err());
+    assert!(Pattern::parse(&"#".repeat(300)).is_err());
+}
+
+/// A generated valid flow: `n` nodes whose edges only go forward, the last one final, so every
+/// path ends. Each node is described by (kind, targets): `targets` are offsets turned into
+/// indices after the node.
+fn generated_flow() -> impl Strategy<Value = Flow> {
+    let node_spec = (
+        0u8..7,
+        prop::collection::vec(any::<prop::sample::Index>(), 2..7),
+        any::<bool>(),
+    );
+    (prop::collection::vec(node_spec, 1..14), any::<bool>()).prop_map(|(specs, last_escalates)| {
+        let n_nodes = specs.len() + 1;
+        let mut nodes: Vec<Node> = specs
+            .iter()
+            .enumerate()
+            .map(|(index, (kind, targets, has_pattern))| {
+                let ahead = n_nodes - index - 1;
+                let target = |t: &prop::sample::Index| (index + 1 + t.index(ahead)) as u32;
+                let id = format!("n{index}");
+                let kind = match kind {
+                    0 => NodeKind::Question {
+                        prompt: format!("question {index}?"),
+                        answers: targets
+                            .iter()
+                            .enumerate()
+                            .map(|(k, t)| answer(&format!("answer {k}"), None, target(t)))
+                            .collect(),
+                    },
+                    1 => NodeKind::Collect {
+                        prompt: format!("detail {index}"),
+                        name: format!("v{}", index % 3),
+                        pattern: has_pattern.then(|| Pattern::parse("#{1,3}|@*").unwrap()),
+                        pattern_hint: None,
+                        next: target(&targets[0]),
+                    },
+                    2 => NodeKind::Step {
+                        text: text(&format!("do {index}")),
+                        image: None,
+                        next: target(&targets[0]),
+                    },
+                    3 | 4 => NodeKind::Solution {
+                        text: text(&format!("fix {index}")),
+                        image: None,
+                        unsolved: target(&targets[0]),
+                    },
+                    5 => NodeKind::Article {
+                        article: "refunds".into(),
+                        next: target(&targets[0]),
+                    },
+                    _ if *has_pattern => NodeKind::Escalate { text: Vec::new() },
+                    _ => NodeKind::End { text: Vec::new() },
+                };
+                node(&id, kind)
+            })
+            .collect();
+        let last = if last_escalates {
+            NodeKind::Escalate { text: Vec::new() }
+        } else {
+            NodeKind::End { text: Vec::new() }
+        };
+        nodes.push(node(&format!("n{}", n_nodes - 1), last));
+        Flow {
+            id: "generated".into(),
+            start: 0,
+            order: None,
+            nodes,
+        }
+    })
+}
+
+/// The reply a customer might give at `node`, from a random number.
+fn some_reply(node: &Node, pick: u32) -> Reply {
+    match &node.kind {
+        NodeKind::Question { answers, .. } => Reply::Choice(pick % answers.len() as u32),
+        NodeKind::Collect { .. } => Reply::Value(if pick.is_multiple_of(2) {
+            "42".into()
+        } else {
+            "abc".into()
+        }),
+        NodeKind::Solution { .. } => Reply::Solved(pick.is_multiple_of(3)),
+        _ => Reply::Next,
+    }
+}
+
+fn apply(state: &mut FlowState, flow: &Flow, reply: Reply) -> Result<(), FlowError> {
+    match reply {
+        Reply::Choice(choice) => state.choose(flow, choice),
+        Reply::Value(value) => state.submit(flow, &value),
+        Reply::Next => state.next(flow),
+        Reply::Solved(solved) => state.solved(flow, solved),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Every path through a valid flow ends in a solution, an escalation or an end; back always
+    /// restores the previous state exactly; a serialised state restores to itself; progress
+    /// never promises fewer steps than the walk still takes.
+    #[test]
+    fn walks_through_generated_flows(flow in generated_flow(), picks in prop::collection::vec(any::<u32>(), 40)) {
+        let mut state = FlowState::new(&flow);
+        let mut picks = picks.into_iter();
+        let mut steps = 0;
+        let remaining = flow.remaining();
+        loop {
+            let json = serde_json::to_string(&state).unwrap();
+            let restored = FlowState::restore(serde_json::from_str(&json).unwrap(), &flow).unwrap();
+            prop_assert_eq!(&restored, &state);
+            let Some(node) = state.current(&flow).unwrap() else { break };
+            if matches!(node.kind, NodeKind::Escalate { .. } | NodeKind::End { .. }) {
+                break;
+            }
+            let index = flow.index_of(&node.id).unwrap() as usize;
+            let progress = state.progress(&flow).unwrap();
+            prop_assert_eq!(progress.fewest_remaining, remaining[index].0);
+            prop_assert!(progress.fewest_remaining <= progress.most_remaining);
+            let reply = some_reply(node, picks.next().unwrap_or(0));
+            let before = state.clone();
+            // A collect node may refuse the value: the state must not change then.
+            if apply(&mut state, &flow, reply.clone()).is_err() {
+                prop_assert!(matches!(reply, Reply::Value(_)));
+                prop_assert_eq!(&state, &before);
+                state.submit(&flow, "7").unwrap();
+            }
+            let after = state.clone();
+            prop_assert!(state.back());
+            prop_assert_eq!(&state, &before);
+            state = after;
+            steps += 1;
+            prop_assert!(steps <= flow.nodes.len(), "forward-only flows end within n steps");
+        }
+        let outcome = state.outcome(&flow).unwrap();
+        prop_assert!(matches!(outcome, Some(Outcome::Solved | Outcome::Escalated | Outcome::Ended)), "{:?}", outcome);
+        prop_assert_eq!(state.transcript(&flow).len() >= state.path.len().min(1), true);
+    }
+
+    /// Any state, however made up, is either refused or restores to a state that walks on safely.
+    #[test]
+    fn made_up_states_never_panic(
+        flow in generated_flow(),
+        path in prop::collection::vec((0usize..16, 0u8..4, 0u32..8), 0..12),
+    ) {
+        let path = path
+            .into_iter()
+            .map(|(node, kind, number)| {
+                let reply = match kind {
+                    0 => Reply::Choice(number),
+                    1 => Reply::Value(number.to_string()),
+                    2 => Reply::Next,
+                    _ => Reply::Solved(number.is_multiple_of(2)),
+                };
+                (format!("n{node}"), reply)
+            })
+            .collect();
+        if let Ok(state) = FlowState::restore(FlowState { flow: "generated".into(), path }, &flow) {
+            prop_assert!(state.current(&flow).is_ok());
+            prop_assert!(state.progress(&flow).is_ok());
         }
     }
 }

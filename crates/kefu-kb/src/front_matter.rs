@@ -11,6 +11,7 @@
 //! tags: [refunds, refund time]          # an inline list…
 //! similar:                              # …or one `- item` per line
 //!   - when do I get my money back
+//! pages: [/refunds*, /orders/*]          # host pages the article helps on (`*`: anything)
 //! ---
 //! ```
 //!
@@ -23,7 +24,7 @@ use crate::diagnostic::{Problem, closest, to_u32};
 pub const DEFAULT_CATEGORY: &str = "general";
 
 /// Every key an article may set. `similar_questions` is an alias of `similar`.
-const KNOWN_KEYS: [&str; 7] = [
+const KNOWN_KEYS: [&str; 8] = [
     "title",
     "category",
     "tags",
@@ -31,6 +32,7 @@ const KNOWN_KEYS: [&str; 7] = [
     "similar_questions",
     "id",
     "locale",
+    "pages",
 ];
 
 /// What an article's front matter says, with defaults filled in.
@@ -45,6 +47,8 @@ pub(crate) struct FrontMatter {
     pub id: Option<Located>,
     /// A `locale:` that must match the article's directory, with where it was written.
     pub locale: Option<Located>,
+    /// URL path patterns of the host pages the article helps on (`/checkout*`), checked.
+    pub pages: Vec<String>,
 }
 
 /// A value with the position of its first character.
@@ -195,7 +199,7 @@ fn is_key(key: &str) -> bool {
 
 /// Whether a key holds a list rather than one line of text.
 fn is_list_key(key: &str) -> bool {
-    matches!(key, "tags" | "similar")
+    matches!(key, "tags" | "similar" | "pages")
 }
 
 /// Strips one pair of matching single or double quotes around a value.
@@ -345,7 +349,9 @@ impl Reader {
                 .split(',')
                 .map(|item| unquote(item.trim()))
                 .filter(|item| !item.is_empty());
-            self.list_mut(canonical).extend(items.map(str::to_owned));
+            for item in items {
+                self.push_item(canonical, item, line.number, value_col, problems);
+            }
         } else if is_list_key(canonical) {
             problems.push(
                 Problem::error(line.number, value_col, format!("`{key}` is a list")).with_hint(
@@ -386,7 +392,7 @@ impl Reader {
             ));
             return;
         }
-        self.list_mut(&key).push(item.to_owned());
+        self.push_item(&key, item, line.number, col, problems);
     }
 
     /// Closes a `key:` line whose list has ended: a scalar key left empty is an error.
@@ -399,12 +405,30 @@ impl Reader {
         }
     }
 
-    fn list_mut(&mut self, key: &str) -> &mut Vec<String> {
-        if key == "tags" {
-            &mut self.front_matter.tags
-        } else {
-            &mut self.front_matter.similar
-        }
+    /// Adds an item to the list `key`; a page pattern is checked first, at `line:col`.
+    fn push_item(
+        &mut self,
+        key: &str,
+        item: &str,
+        line: u32,
+        col: u32,
+        problems: &mut Vec<Problem>,
+    ) {
+        let list = match key {
+            "tags" => &mut self.front_matter.tags,
+            "pages" => {
+                if let Err(error) = kefu_core::kb::check_page_pattern(item) {
+                    problems.push(
+                        Problem::error(line, col, format!("`{item}` is not a page pattern: {error}"))
+                            .with_hint("write the URL path of the page, with `*` for any run of characters: `/checkout*`, `/orders/*`"),
+                    );
+                    return;
+                }
+                &mut self.front_matter.pages
+            }
+            _ => &mut self.front_matter.similar,
+        };
+        list.push(item.to_owned());
     }
 
     fn set_scalar(
@@ -470,12 +494,43 @@ mod tests {
                 ));
             }
         }
+        if !fm.pages.is_empty() {
+            out.push_str(&format!("pages: {:?}\n", fm.pages));
+        }
         let body = parsed.body_start.map(|start| &text[start..]);
         out.push_str(&format!("body: {body:?}\n"));
         for problem in &parsed.problems {
             out.push_str(&format!("{problem}\n"));
         }
         expected.assert_eq(&out);
+    }
+
+    #[test]
+    fn page_patterns_are_checked_where_written() {
+        check(
+            "---\ntitle: Pay\npages: [/checkout*, checkout]\npages2: x\n---\n",
+            expect![[r#"
+                title: "Pay"
+                category: "general"
+                pages: ["/checkout*"]
+                body: Some("")
+                3:8: error: `checkout` is not a page pattern: a page pattern is a URL path starting with `/`, such as `/checkout*` (no scheme or host)
+                  hint: write the URL path of the page, with `*` for any run of characters: `/checkout*`, `/orders/*`
+                4:1: error: unknown front-matter key `pages2`
+                  hint: did you mean `pages`?
+            "#]],
+        );
+        check(
+            "---\ntitle: Pay\npages:\n  - /orders/*\n  - /a b\n---\n",
+            expect![[r#"
+                title: "Pay"
+                category: "general"
+                pages: ["/orders/*"]
+                body: Some("")
+                5:5: error: `/a b` is not a page pattern: ` ` cannot appear in a page pattern: it matches the path only, without query string, fragment or spaces
+                  hint: write the URL path of the page, with `*` for any run of characters: `/checkout*`, `/orders/*`
+            "#]],
+        );
     }
 
     #[test]
@@ -604,7 +659,7 @@ mod tests {
                 3:1: error: unknown front-matter key `catgory`
                   hint: did you mean `category`?
                 4:1: error: unknown front-matter key `colour`
-                  hint: the keys are: title, category, tags, similar, similar_questions, id, locale
+                  hint: the keys are: title, category, tags, similar, similar_questions, id, locale, pages
                 5:1: error: `title` is already set on line 2
                   hint: each key may appear once; merge the two
                 7:1: error: `similar_questions` (as `similar`) is already set on line 6

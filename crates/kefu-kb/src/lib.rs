@@ -10,6 +10,7 @@
 //!   zh-CN/refunds.md     front matter between `---` lines, then Markdown
 //!   en/refunds.md        the same article in English: same id (the file stem), another locale
 //!   zh-CN/faq.faq.jsonl  FAQ entries, in the locale of their directory
+//!   zh-CN/login-help.flow.toml  a guided troubleshooting flow (see the `flow` module)
 //!   en/faq.faq.csv       the same entries in English: same ids, another locale
 //!   imported.faq.csv     FAQ entries at the root: each names its locale, or gets the default
 //! ```
@@ -76,6 +77,7 @@ mod config;
 mod csv;
 mod diagnostic;
 mod faq;
+mod flow;
 mod front_matter;
 mod markdown;
 
@@ -96,7 +98,7 @@ const MAX_DEPTH: usize = 16;
 /// Everything [`compile`] found.
 #[derive(Clone, Debug)]
 pub struct Compiled {
-    /// The articles and FAQ entries, sorted by (locale, id). Incomplete when
+    /// The articles, FAQ entries and flows, sorted by (locale, id). Incomplete when
     /// [`Compiled::has_errors`].
     pub documents: Vec<Document>,
     pub meta: BundleMeta,
@@ -152,12 +154,16 @@ enum SourceKind {
     Article,
     /// `*.faq.jsonl` or `*.faq.csv`: any number of FAQ entries.
     Faq(faq::Format),
+    /// `*.flow.toml`: one guided flow.
+    Flow,
 }
 
 impl SourceKind {
     fn of(path: &Path) -> Option<SourceKind> {
         if is_markdown(path) {
             Some(SourceKind::Article)
+        } else if is_flow(path) {
+            Some(SourceKind::Flow)
         } else {
             faq::Format::of(path).map(SourceKind::Faq)
         }
@@ -230,17 +236,25 @@ impl Compiler<'_> {
         }
 
         let mut files = self.find_sources(config.as_ref(), &config_path, &config_text);
-        // Articles first (the sort is stable, so each group stays sorted by path): when an FAQ
-        // entry takes an article's id, the imported entry is the one reported, not the article.
-        files.sort_by_key(|file| matches!(file.kind, SourceKind::Faq(_)));
+        // Articles first, then flows, then FAQ tables (the sort is stable, so each group stays
+        // sorted by path): when an FAQ entry takes an article's id, the imported entry is the one
+        // reported, not the article.
+        files.sort_by_key(|file| match file.kind {
+            SourceKind::Article => 0,
+            SourceKind::Flow => 1,
+            SourceKind::Faq(_) => 2,
+        });
         let mut units: Vec<Unit> = Vec::new();
         for file in files {
             match (file.kind, file.dir_locale) {
                 (SourceKind::Article, Some(locale)) => {
                     units.push(self.read_article(file.path, locale));
                 }
-                // Articles at the root are reported when found and never read.
-                (SourceKind::Article, None) => {}
+                (SourceKind::Flow, Some(locale)) => {
+                    units.push(self.read_flow(file.path, locale));
+                }
+                // Articles and flows at the root are reported when found and never read.
+                (SourceKind::Article | SourceKind::Flow, None) => {}
                 (SourceKind::Faq(format), dir_locale) => units.extend(self.read_faq(
                     &file.path,
                     format,
@@ -251,6 +265,7 @@ impl Compiler<'_> {
         }
         self.check_duplicates(&units);
         self.check_links(&units, &compiled.meta.default_locale);
+        self.check_flow_locales(&units, &compiled.locales);
 
         let mut seen = BTreeSet::new();
         compiled.documents = units
@@ -355,6 +370,18 @@ impl Compiler<'_> {
                         kind: SourceKind::Faq(format),
                         dir_locale: None,
                     });
+                } else if is_flow(&path) {
+                    let locale = config.map_or("en", |config| config.default_locale.as_str());
+                    let example = kb_dir.join(locale).join(&name);
+                    self.report(
+                        &path,
+                        Problem::error(1, 1, "this flow is not in a locale directory").with_hint(
+                            format!(
+                                "move it into the directory of its locale, e.g. {}",
+                                example.display()
+                            ),
+                        ),
+                    );
                 } else if is_markdown(&path) {
                     let locale = config.map_or("en", |config| config.default_locale.as_str());
                     let example = kb_dir.join(locale).join(&name);
@@ -599,9 +626,144 @@ impl Compiler<'_> {
                 tags: fm.tags,
                 similar: fm.similar,
                 body: converted.blocks,
+                pages: fm.pages,
+                flow: None,
             });
         }
         article
+    }
+
+    /// Reads one flow file (`<id>.flow.toml`) into a unit: its id is the file name without
+    /// `.flow.toml`, as an article's is the name without `.md`.
+    fn read_flow(&mut self, path: PathBuf, locale: String) -> Unit {
+        let stem = file_name(&path)
+            .strip_suffix(".flow.toml")
+            .unwrap_or_default()
+            .to_owned();
+        let mut unit = Unit {
+            kind: DocKind::Flow,
+            id: is_slug(&stem).then(|| stem.clone()),
+            id_at: (1, 1),
+            path,
+            locale,
+            document: None,
+            article_links: Vec::new(),
+        };
+        let path = unit.path.clone();
+        if unit.id.is_none() {
+            let problem = bad_id(&stem, 1, 1, "rename the file to", "flow id");
+            let problem = match suggest_slug(&stem) {
+                slug if !slug.is_empty() => {
+                    problem.with_hint(format!("rename the file to `{slug}.flow.toml`"))
+                }
+                _ => problem,
+            };
+            self.report(&path, problem);
+        }
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.report(
+                    &path,
+                    Problem::error(1, 1, format!("cannot read the file: {error}")),
+                );
+                return unit;
+            }
+        };
+        let Some(text) = self.decode(&path, &bytes) else {
+            return unit;
+        };
+        // A byte-order mark is not TOML; editors on Windows add one.
+        let toml_text = text
+            .strip_prefix('\u{feff}')
+            .map_or(text.clone(), |rest| format!(" {rest}"));
+        let parsed = flow::parse(&toml_text, &stem);
+        for problem in parsed.problems {
+            self.report(&path, problem);
+        }
+        if let Some((written, line, col)) = &parsed.locale
+            && *written != unit.locale
+        {
+            self.report(
+                &path,
+                Problem::error(
+                    *line,
+                    *col,
+                    format!(
+                        "`locale = \"{written}\"` does not match the directory the file is in ({})",
+                        self.kb_dir.join(&unit.locale).display()
+                    ),
+                )
+                .with_hint(format!(
+                    "the directory decides the locale: remove the `locale` line, or move the file to {}",
+                    self.kb_dir.join(written).display()
+                )),
+            );
+            return unit;
+        }
+        unit.article_links = parsed.article_links;
+        if let (Some(id), Some(flow)) = (&unit.id, parsed.flow) {
+            unit.document = Some(Document {
+                id: id.clone(),
+                kind: DocKind::Flow,
+                locale: unit.locale.clone(),
+                title: parsed.title,
+                category: if parsed.category.is_empty() {
+                    front_matter::DEFAULT_CATEGORY.to_owned()
+                } else {
+                    parsed.category
+                },
+                tags: parsed.keywords,
+                similar: parsed.similar,
+                body: Vec::new(),
+                pages: parsed.pages,
+                flow: Some(flow),
+            });
+        }
+        unit
+    }
+
+    /// A flow present in some locales of `kb.toml` and not in others: a warning, since customers
+    /// in those locales get the default locale's flow, or none.
+    fn check_flow_locales(&mut self, units: &[Unit], locales: &[String]) {
+        let flows = units
+            .iter()
+            .filter(|unit| unit.kind == DocKind::Flow)
+            .filter_map(|unit| Some((unit.id.as_deref()?, unit.locale.as_str())));
+        let mut reports = Vec::new();
+        for (id, present, missing) in flow::missing_locales(flows, locales) {
+            let Some(first) = units.iter().find(|unit| {
+                unit.kind == DocKind::Flow
+                    && unit.id.as_deref() == Some(id)
+                    && present.first() == Some(&unit.locale.as_str())
+            }) else {
+                continue;
+            };
+            let files: Vec<String> = missing
+                .iter()
+                .map(|locale| {
+                    self.kb_dir
+                        .join(locale)
+                        .join(format!("{id}.flow.toml"))
+                        .display()
+                        .to_string()
+                })
+                .collect();
+            let problem = Problem::warning(
+                1,
+                1,
+                format!(
+                    "flow `{id}` has no {} version (it exists in {})",
+                    missing.join(", "),
+                    present.join(", ")
+                ),
+            )
+            .with_hint(format!("translate it as {}", files.join(" and ")));
+            reports.push((first.path.clone(), problem));
+        }
+        for (path, problem) in reports {
+            self.report(&path, problem);
+        }
     }
 
     /// Reads one FAQ table into a unit per entry. `dir_locale` is the locale directory the file
@@ -674,6 +836,8 @@ impl Compiler<'_> {
                 tags: Vec::new(),
                 similar: entry.similar,
                 body,
+                pages: Vec::new(),
+                flow: None,
             }),
             _ => None,
         };
@@ -763,6 +927,10 @@ impl Compiler<'_> {
                         DocKind::Faq => (
                             "FAQ id",
                             "ids must be unique within a locale, across articles and FAQ entries: change this entry's id",
+                        ),
+                        DocKind::Flow => (
+                            "flow id",
+                            "ids must be unique within a locale, across articles, flows and FAQ entries: rename the flow file",
                         ),
                         _ => (
                             "article id",
@@ -866,6 +1034,10 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+fn is_flow(path: &Path) -> bool {
+    file_name(path).ends_with(".flow.toml")
 }
 
 fn is_markdown(path: &Path) -> bool {

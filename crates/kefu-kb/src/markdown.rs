@@ -43,6 +43,11 @@ pub(crate) fn convert_answer(answer: &str, place: &dyn Fn(u32, u32) -> (u32, u32
     convert_with(answer, 0, Origin::FaqAnswer(place))
 }
 
+/// Converts the text of a flow node (a step, a fix, an ending), with `place` as for FAQ answers.
+pub(crate) fn convert_flow_text(text: &str, place: &dyn Fn(u32, u32) -> (u32, u32)) -> Converted {
+    convert_with(text, 0, Origin::FlowText(place))
+}
+
 /// Where the Markdown comes from: it decides how messages name it and where positions point.
 #[derive(Clone, Copy)]
 enum Origin<'p> {
@@ -50,6 +55,8 @@ enum Origin<'p> {
     Article,
     /// An FAQ answer: positions in the answer go through the function to the table's file.
     FaqAnswer(&'p dyn Fn(u32, u32) -> (u32, u32)),
+    /// The text of a flow node: positions go through the function, as for FAQ answers.
+    FlowText(&'p dyn Fn(u32, u32) -> (u32, u32)),
 }
 
 impl Origin<'_> {
@@ -58,6 +65,7 @@ impl Origin<'_> {
         match self {
             Origin::Article => "articles",
             Origin::FaqAnswer(_) => "FAQ answers",
+            Origin::FlowText(_) => "flow texts",
         }
     }
 }
@@ -155,7 +163,7 @@ impl Converter<'_> {
         let (line, col) = self.line_index.line_col(self.body_start + body_offset);
         match self.origin {
             Origin::Article => (line, col),
-            Origin::FaqAnswer(place) => place(line, col),
+            Origin::FaqAnswer(place) | Origin::FlowText(place) => place(line, col),
         }
     }
 
@@ -247,6 +255,9 @@ impl Converter<'_> {
                         }
                         Origin::FaqAnswer(_) => {
                             "a level-1 heading in an answer: the title is the question; use ##"
+                        }
+                        Origin::FlowText(_) => {
+                            "a level-1 heading in a flow text: the title is the flow's; use ##"
                         }
                     };
                     self.warning(

@@ -55,8 +55,14 @@ fn real_kb_compiles_cleanly() {
         "warnings in the demo KB:\n{}",
         shown.join("\n")
     );
-    // 12 articles and 6 FAQ entries in each of the two locales.
-    assert_eq!(compiled.documents.len(), 36);
+    // 12 articles, 6 FAQ entries and 5 flows in each of the two locales.
+    assert_eq!(compiled.documents.len(), 46);
+    let n_flows = compiled
+        .documents
+        .iter()
+        .filter(|d| d.kind == kefu_core::DocKind::Flow)
+        .count();
+    assert_eq!(n_flows, 10);
     let n_faq = compiled
         .documents
         .iter()
@@ -825,4 +831,271 @@ fn every_faq_problem_is_reported_with_the_article_problems() {
             documents: en/a zh-CN/a
         "#]],
     );
+}
+
+/// A small valid flow; `{article}` is the article its article node shows.
+fn flow_file(title: &str, article: &str) -> Vec<u8> {
+    format!(
+        r#"title = "{title}"
+keywords = ["login"]
+start = "start"
+
+[node.start]
+type = "question"
+prompt = "What happens?"
+[[node.start.answer]]
+label = "Forgot password"
+next = "reset"
+[[node.start.answer]]
+label = "Something else"
+next = "read"
+
+[node.reset]
+type = "solution"
+text = "Reset it from the [login page](article:{article})."
+unsolved = "read"
+
+[node.read]
+type = "article"
+article = "{article}"
+next = "human"
+
+[node.human]
+type = "escalate"
+"#
+    )
+    .into_bytes()
+}
+
+#[test]
+fn flows_become_documents() {
+    let zh = flow_file("无法登录", "good");
+    let en = flow_file("Cannot log in", "good");
+    expect![[r#"
+        en/good article
+        en/log-in flow: Cannot log in ["login"] 4 nodes
+        zh-CN/good article
+        zh-CN/log-in flow: 无法登录 ["login"] 4 nodes
+    "#]]
+    .assert_eq(&{
+        let temp = tempfile::tempdir().unwrap();
+        let kb_dir = temp.path().join("kb");
+        for (path, contents) in [
+            ("kb.toml", CONFIG.as_bytes()),
+            ("zh-CN/good.md", GOOD.as_bytes()),
+            ("en/good.md", GOOD.as_bytes()),
+            ("zh-CN/log-in.flow.toml", &zh),
+            ("en/log-in.flow.toml", &en),
+        ] {
+            let path = kb_dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, contents).unwrap();
+        }
+        let compiled = kefu_kb::compile(&kb_dir);
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{:?}",
+            compiled.diagnostics
+        );
+        compiled
+            .documents
+            .iter()
+            .map(|doc| match &doc.flow {
+                Some(flow) => format!(
+                    "{}/{} flow: {} {:?} {} nodes\n",
+                    doc.locale,
+                    doc.id,
+                    doc.title,
+                    doc.tags,
+                    flow.nodes.len()
+                ),
+                None => format!("{}/{} {}\n", doc.locale, doc.id, doc.kind.as_str()),
+            })
+            .collect::<String>()
+    });
+}
+
+#[test]
+fn flow_links_to_missing_articles_and_missing_locales() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("zh-CN/good.md", GOOD.as_bytes()),
+            ("en/good.md", GOOD.as_bytes()),
+            ("zh-CN/log-in.flow.toml", &flow_file("无法登录", "goood")),
+        ],
+        expect![[r#"
+            kb/zh-CN/log-in.flow.toml:1:1: warning: flow `log-in` has no en version (it exists in zh-CN)
+              hint: translate it as kb/en/log-in.flow.toml
+            kb/zh-CN/log-in.flow.toml:17:40: error: link to a missing article `goood`
+              hint: did you mean 'good'?
+            kb/zh-CN/log-in.flow.toml:22:12: error: link to a missing article `goood`
+              hint: did you mean 'good'?
+            documents: en/good zh-CN/good zh-CN/log-in
+        "#]],
+    );
+}
+
+#[test]
+fn broken_flows_are_rejected_with_every_problem() {
+    let broken = String::from_utf8(flow_file("无法登录", "good"))
+        .unwrap()
+        .replace("next = \"reset\"", "next = \"rest\"")
+        .replace("unsolved = \"read\"\n", "")
+        .replace("type = \"escalate\"", "type = \"escalation\"");
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("zh-CN/good.md", GOOD.as_bytes()),
+            ("en/good.md", GOOD.as_bytes()),
+            ("zh-CN/Log In.flow.toml", &flow_file("x", "good")),
+            ("zh-CN/log-in.flow.toml", broken.as_bytes()),
+            ("en/log-in.flow.toml", &flow_file("Cannot log in", "good")),
+            (
+                "en/good.flow.toml",
+                &flow_file("Same id as an article", "good"),
+            ),
+            ("stray.flow.toml", &flow_file("x", "good")),
+        ],
+        expect![[r#"
+            kb/en/good.flow.toml:1:1: error: duplicate flow id `good` in locale en: also kb/en/good.md
+              hint: ids must be unique within a locale, across articles, flows and FAQ entries: rename the flow file
+            kb/en/good.flow.toml:1:1: warning: flow `good` has no zh-CN version (it exists in en)
+              hint: translate it as kb/zh-CN/good.flow.toml
+            kb/stray.flow.toml:1:1: error: this flow is not in a locale directory
+              hint: move it into the directory of its locale, e.g. kb/zh-CN/stray.flow.toml
+            kb/zh-CN/Log In.flow.toml:1:1: error: `Log In` is not a valid flow id: use lowercase ASCII letters, digits and `-`
+              hint: rename the file to `log-in.flow.toml`
+            kb/zh-CN/log-in.flow.toml:10:9: error: node `start` leads to `rest`, which is not a node of this flow
+              hint: did you mean `reset`?
+            kb/zh-CN/log-in.flow.toml:15:7: error: solution `reset` has no path for "no": every fix is followed by "Did this solve it?"
+              hint: add `unsolved = "<node>"` naming the next fix to try, or an `escalate` node
+            kb/zh-CN/log-in.flow.toml:25:8: error: unknown node type `escalation`
+              hint: did you mean `escalate`?
+            documents: en/good en/log-in zh-CN/good
+        "#]],
+    );
+}
+
+/// The demo KB compiled into a bundle, as `kefu kb build` writes it.
+fn demo_index() -> kefu_core::Index {
+    let kb_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb");
+    let compiled = kefu_kb::compile(&kb_dir);
+    assert!(!compiled.has_errors());
+    kefu_core::Index::from_bytes(kefu_core::bundle::encode(
+        &compiled.documents,
+        &compiled.meta,
+    ))
+    .unwrap()
+}
+
+/// The issue's "done when": a customer who cannot log in finds the flow by searching, and
+/// solves the problem through it without reading an article.
+#[test]
+fn a_customer_solves_cannot_log_in_through_the_demo_flow() {
+    use kefu_core::flow::{FlowState, NodeKind, Outcome, TranscriptLabels};
+    let index = demo_index();
+    for (locale, query) in [("zh-CN", "登录不了"), ("en", "can't log in")] {
+        let options = kefu_core::SearchOptions {
+            locale: Some(locale.into()),
+            limit: 5,
+        };
+        let hits = index.search(query, &options);
+        let flow_hit = hits
+            .iter()
+            .find(|hit| index.entry(hit.doc).kind == kefu_core::DocKind::Flow)
+            .unwrap_or_else(|| panic!("no flow among the hits for {query:?}"));
+        assert_eq!(index.entry(flow_hit.doc).id, "login-help");
+        let flow = index.flow(flow_hit.doc).unwrap().unwrap();
+        let mut state = FlowState::new(&flow);
+        state.choose(&flow, 0).unwrap(); // the password is wrong / forgotten
+        state.next(&flow).unwrap(); // reset it with an SMS code
+        state.solved(&flow, true).unwrap();
+        assert_eq!(state.outcome(&flow).unwrap(), Some(Outcome::Solved));
+        let read_an_article = state.path.iter().any(|(node, _)| {
+            flow.index_of(node)
+                .and_then(|index| flow.node(index))
+                .is_some_and(|node| matches!(node.kind, NodeKind::Article { .. }))
+        });
+        assert!(!read_an_article);
+        if locale == "en" {
+            expect!["Q: What happens when you try to log in? A: It says the password is wrong, or I forgot it → Step: Reset your password with a verification code: → Fix: Log in with the new password. Mind upper and lower case, and switch off a Chinese input method (it may type full-width characters). — solved"]
+                .assert_eq(&state.transcript_text(&flow, &TranscriptLabels::EN));
+        }
+    }
+    // Every flow is listed for the "common problems" list, in the editors' order.
+    let titles: Vec<&str> = index
+        .flows("zh-CN")
+        .into_iter()
+        .map(|doc| index.entry(doc).title.as_str())
+        .collect();
+    expect![[r#"["无法登录？一步步帮你解决", "订单还没发货？帮你查原因", "付款失败？按情况一步步处理", "想退货或换货？看看怎么办", "发票问题？帮你一步步处理"]"#]]
+        .assert_eq(&format!("{titles:?}"));
+    let on_checkout: Vec<&str> = index
+        .for_page("/checkout/confirm", "en")
+        .into_iter()
+        .map(|doc| index.entry(doc).id.as_str())
+        .collect();
+    assert_eq!(on_checkout, ["payment-failed-help"]);
+}
+
+/// Every answer of every demo flow, followed in turn, ends in a fix, an escalation or an end
+/// (the compiler checks the graph; this walks it as a customer would, with valid values).
+#[test]
+fn every_path_through_the_demo_flows_ends() {
+    use kefu_core::flow::{FlowState, NodeKind};
+    let index = demo_index();
+    for doc in
+        (0..index.len() as u32).filter(|&doc| index.entry(doc).kind == kefu_core::DocKind::Flow)
+    {
+        let flow = index.flow(doc).unwrap().unwrap();
+        // Depth-first over states: the demo flows are small. A loop a customer may go round (back
+        // to a question after reading an article) is followed twice, then cut.
+        let mut stack = vec![FlowState::new(&flow)];
+        let mut n_ends = 0;
+        while let Some(state) = stack.pop() {
+            assert!(
+                state.path.len() < 30,
+                "{}: endless path {:?}",
+                flow.id,
+                state.path
+            );
+            let Some(node) = state.current(&flow).unwrap() else {
+                n_ends += 1;
+                continue;
+            };
+            if state.path.iter().filter(|(id, _)| *id == node.id).count() >= 2 {
+                continue;
+            }
+            let mut push = |apply: &dyn Fn(&mut FlowState)| {
+                let mut next = state.clone();
+                apply(&mut next);
+                stack.push(next);
+            };
+            match &node.kind {
+                NodeKind::Question { answers, .. } => {
+                    for answer in 0..answers.len() as u32 {
+                        push(&|s| s.choose(&flow, answer).unwrap());
+                    }
+                }
+                NodeKind::Collect { name, .. } => {
+                    let value = match name.as_str() {
+                        "phone" => "13800138000",
+                        "email" => "me@example.com",
+                        _ => "XM202611230001",
+                    };
+                    push(&|s| s.submit(&flow, value).unwrap());
+                }
+                NodeKind::Step { .. } | NodeKind::Article { .. } => {
+                    push(&|s| s.next(&flow).unwrap())
+                }
+                NodeKind::Solution { .. } => {
+                    push(&|s| s.solved(&flow, true).unwrap());
+                    push(&|s| s.solved(&flow, false).unwrap());
+                }
+                NodeKind::Escalate { .. } | NodeKind::End { .. } => n_ends += 1,
+            }
+        }
+        assert!(n_ends > 1, "{}", flow.id);
+    }
 }
