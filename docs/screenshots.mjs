@@ -13,7 +13,7 @@ async function shoot(file, options, query) {
   const context = await browser.newContext({ locale: "zh-CN", reducedMotion: "reduce", ...options });
   const page = await context.newPage();
   await page.goto(baseUrl + "/");
-  await page.getByRole("button", { name: "帮助" }).click();
+  await page.getByRole("button", { name: "帮助", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "帮助中心" });
   await dialog.getByRole("combobox").fill(query);
   await dialog.getByRole("option").first().waitFor();

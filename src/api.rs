@@ -117,6 +117,28 @@ impl Controller {
         promise
     }
 
+    /// Opens the guided flow `id` (`Kefu.startFlow('login-help')`) from its first step, once the
+    /// KB has loaded; rejects when the KB has no such flow.
+    #[wasm_bindgen(js_name = startFlow)]
+    pub fn start_flow(&self, id: String) -> js_sys::Promise {
+        let ui = self.ui;
+        let Some((promise, resolve, reject)) = deferred() else {
+            return js_sys::Promise::reject(&"[kefu] no Promise support".into());
+        };
+        ui.when_ready(move |index: Option<Arc<Index>>| {
+            let started = index.is_some_and(|index| crate::flow::start_flow(ui, &index, &id));
+            if started {
+                let _ = resolve.call0(&JsValue::NULL);
+            } else {
+                let error = js_sys::Error::new(&format!(
+                    "[kefu] Kefu.startFlow: the knowledge base has no flow with the id `{id}`"
+                ));
+                let _ = reject.call1(&JsValue::NULL, &error);
+            }
+        });
+        promise
+    }
+
     /// Remembers who the visitor is (`Kefu.identify({name, email, phone})`), to fill in the
     /// contact form for them. Never sent anywhere by itself.
     pub fn identify(&self, person: JsValue) -> Result<(), JsValue> {

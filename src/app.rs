@@ -10,6 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::article::ArticleView;
 use crate::config::Config;
 use crate::contact::ContactView;
+use crate::flow::{ActiveFlow, FlowView};
 use crate::i18n::{Strings, negotiate};
 use crate::outbox::Outbox;
 use crate::search::{SearchView, Unavailable};
@@ -30,6 +31,8 @@ pub enum View {
     Article(u32),
     /// The contact form.
     Contact,
+    /// A guided troubleshooting flow.
+    Flow(u32),
 }
 
 /// What the customer already tried in this visit, attached to a ticket so they need not repeat it.
@@ -87,6 +90,8 @@ pub struct Ui {
     /// The contact form's message while it is being written (kept when the view changes).
     pub draft: RwSignal<String>,
     pub outbox: Outbox,
+    /// The guided flow the customer is in, if any (kept in `sessionStorage`).
+    pub flow: RwSignal<Option<ActiveFlow>>,
     /// The bundle's content-hashed file name, sent with tickets.
     pub bundle_version: RwSignal<Option<String>>,
     /// Work waiting for the bundle (`Kefu.search` before it loaded); run once it has, or failed.
@@ -125,6 +130,7 @@ impl Ui {
             trail: RwSignal::new(Trail::default()),
             draft: RwSignal::new(String::new()),
             outbox: Outbox::new(),
+            flow: RwSignal::new(None),
             bundle_version: RwSignal::new(None),
             reported_query: StoredValue::new(String::new()),
             pending: StoredValue::new_local(Vec::new()),
@@ -209,7 +215,11 @@ pub fn load_bundle(ui: Ui) {
     ui.bundle_version.set(Some(file_name));
     leptos::task::spawn_local(async move {
         match fetch_index(&url).await {
-            Ok(index) => ui.set_status(Status::Ready(Arc::new(index))),
+            Ok(index) => {
+                let index = Arc::new(index);
+                crate::flow::resume(ui, &index);
+                ui.set_status(Status::Ready(index));
+            }
             Err(reason) => {
                 web_sys::console::error_1(
                     &format!("[kefu] help content unavailable: {reason}").into(),
@@ -248,6 +258,15 @@ pub fn Widget(ui: Ui) -> impl IntoView {
     // the browser comes back online.
     ui.outbox.watch_online(ui);
     ui.outbox.flush(ui);
+    // The flow in progress survives a reload and the next page of the site (sessionStorage).
+    Effect::new(move |_| {
+        ui.flow.track();
+        ui.open.track();
+        ui.view.track();
+        if let Status::Ready(index) = ui.status.get_untracked() {
+            crate::flow::persist(ui, &index);
+        }
+    });
     Effect::new(move |_| {
         let expanded = ui.open.get().to_string();
         ui.launcher.with_value(|launcher| {
@@ -354,6 +373,7 @@ fn body(ui: Ui) -> AnyView {
             View::Search => view! { <SearchView index=index/> }.into_any(),
             View::Article(doc) => view! { <ArticleView index=index doc=doc/> }.into_any(),
             View::Contact => view! { <ContactView/> }.into_any(),
+            View::Flow(doc) => view! { <FlowView index=index doc=doc/> }.into_any(),
         },
     }
 }

@@ -97,6 +97,15 @@ fn Helpful() -> impl IntoView {
     }
 }
 
+/// A block tree as DOM nodes; `open_link` follows `article:` links. Also used for the text of
+/// flow steps and fixes.
+pub(crate) fn render_blocks<F>(blocks: &[Block], open_link: &F) -> Vec<AnyView>
+where
+    F: Fn(&str) + Clone + Send + Sync + 'static,
+{
+    blocks.iter().map(|b| render_block(b, open_link)).collect()
+}
+
 fn render_block<F>(block: &Block, open_link: &F) -> AnyView
 where
     F: Fn(&str) + Clone + Send + Sync + 'static,

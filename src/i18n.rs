@@ -90,6 +90,39 @@ pub struct Strings {
     pub no: &'static str,
     pub thanks_helpful: &'static str,
     pub sorry_not_helpful: &'static str,
+    /// Guided flows.
+    pub common_problems: &'static str,
+    pub page_help: &'static str,
+    pub flow_leave: &'static str,
+    pub flow_back: &'static str,
+    pub flow_restart: &'static str,
+    /// `{n}` is the step on screen; `{low}`–`{high}` the likely total.
+    pub flow_progress_range: &'static str,
+    /// `{n}` of `{total}` when the total is known.
+    pub flow_progress_exact: &'static str,
+    pub continue_label: &'static str,
+    pub step_done: &'static str,
+    pub did_it_solve: &'static str,
+    pub solved_yes: &'static str,
+    pub solved_no: &'static str,
+    pub flow_solved: &'static str,
+    pub rate_prompt: &'static str,
+    /// The accessible name of a rating button; `{n}` is 1–5.
+    pub rate_label: &'static str,
+    pub rated_thanks: &'static str,
+    pub value_empty: &'static str,
+    pub value_invalid: &'static str,
+    /// Transcript words for support: question, answer, step, article read, fix, solved, not
+    /// solved, escalated, ended.
+    pub tr_question: &'static str,
+    pub tr_answer: &'static str,
+    pub tr_step: &'static str,
+    pub tr_article: &'static str,
+    pub tr_fix: &'static str,
+    pub tr_solved: &'static str,
+    pub tr_not_solved: &'static str,
+    pub tr_escalated: &'static str,
+    pub tr_ended: &'static str,
 }
 
 pub static ZH_CN: Strings = Strings {
@@ -161,6 +194,33 @@ pub static ZH_CN: Strings = Strings {
     no: "没有",
     thanks_helpful: "太好了，感谢你的反馈！",
     sorry_not_helpful: "抱歉没能帮到你。可以直接联系客服：",
+    common_problems: "常见问题，一步步帮你解决：",
+    page_help: "本页面的相关帮助：",
+    flow_leave: "退出引导",
+    flow_back: "上一步",
+    flow_restart: "重新开始",
+    flow_progress_range: "第 {n} 步，共约 {low}–{high} 步",
+    flow_progress_exact: "第 {n} 步，共 {total} 步",
+    continue_label: "继续",
+    step_done: "做好了，下一步",
+    did_it_solve: "问题解决了吗？",
+    solved_yes: "解决了",
+    solved_no: "还没有",
+    flow_solved: "太好了，问题解决了！",
+    rate_prompt: "给这次帮助打个分吧（选填）：",
+    rate_label: "{n} 分（满分 5 分）",
+    rated_thanks: "谢谢你的评分！",
+    value_empty: "请先填写这一项。",
+    value_invalid: "格式好像不对，请检查后再试。",
+    tr_question: "问",
+    tr_answer: "答",
+    tr_step: "步骤",
+    tr_article: "阅读",
+    tr_fix: "方案",
+    tr_solved: "已解决",
+    tr_not_solved: "未解决",
+    tr_escalated: "转人工",
+    tr_ended: "结束",
 };
 
 pub static ZH_TW: Strings = Strings {
@@ -232,6 +292,33 @@ pub static ZH_TW: Strings = Strings {
     no: "沒有",
     thanks_helpful: "太好了，感謝你的回饋！",
     sorry_not_helpful: "抱歉沒能幫到你。可以直接聯絡客服：",
+    common_problems: "常見問題，一步步幫你解決：",
+    page_help: "本頁面的相關幫助：",
+    flow_leave: "離開引導",
+    flow_back: "上一步",
+    flow_restart: "重新開始",
+    flow_progress_range: "第 {n} 步，共約 {low}–{high} 步",
+    flow_progress_exact: "第 {n} 步，共 {total} 步",
+    continue_label: "繼續",
+    step_done: "完成了，下一步",
+    did_it_solve: "問題解決了嗎？",
+    solved_yes: "解決了",
+    solved_no: "還沒有",
+    flow_solved: "太好了，問題解決了！",
+    rate_prompt: "為這次幫助評個分吧（選填）：",
+    rate_label: "{n} 分（滿分 5 分）",
+    rated_thanks: "謝謝你的評分！",
+    value_empty: "請先填寫這一項。",
+    value_invalid: "格式好像不對，請檢查後再試。",
+    tr_question: "問",
+    tr_answer: "答",
+    tr_step: "步驟",
+    tr_article: "閱讀",
+    tr_fix: "方案",
+    tr_solved: "已解決",
+    tr_not_solved: "未解決",
+    tr_escalated: "轉人工",
+    tr_ended: "結束",
 };
 
 pub static EN: Strings = Strings {
@@ -303,6 +390,33 @@ pub static EN: Strings = Strings {
     no: "No",
     thanks_helpful: "Great — thanks for letting us know!",
     sorry_not_helpful: "Sorry this didn't help. You can reach a person:",
+    common_problems: "Common problems, solved step by step:",
+    page_help: "Help with this page:",
+    flow_leave: "Leave this guide",
+    flow_back: "Back",
+    flow_restart: "Start over",
+    flow_progress_range: "Step {n} of about {low}–{high}",
+    flow_progress_exact: "Step {n} of {total}",
+    continue_label: "Continue",
+    step_done: "Done, next step",
+    did_it_solve: "Did this solve it?",
+    solved_yes: "Yes, solved",
+    solved_no: "No, not yet",
+    flow_solved: "Great, that's sorted!",
+    rate_prompt: "How helpful was this? (optional)",
+    rate_label: "{n} out of 5",
+    rated_thanks: "Thanks for rating!",
+    value_empty: "Please fill this in first.",
+    value_invalid: "That doesn't look right; please check and try again.",
+    tr_question: "Q",
+    tr_answer: "A",
+    tr_step: "Step",
+    tr_article: "Read",
+    tr_fix: "Fix",
+    tr_solved: "solved",
+    tr_not_solved: "not solved",
+    tr_escalated: "escalated",
+    tr_ended: "ended",
 };
 
 /// Picks the UI strings for a forced locale, else the first of the browser's languages Kefu
@@ -385,6 +499,21 @@ impl Strings {
                 let when = format!("{day}{separator}{}", format_minute(opening.minute));
                 self.closed_until.replace("{when}", &when)
             }
+        }
+    }
+
+    /// "Step 2 of about 3–5", or "Step 2 of 4" when the total is certain.
+    pub fn flow_progress(&self, step: usize, low: usize, high: usize) -> String {
+        let n = step.to_string();
+        if low == high {
+            self.flow_progress_exact
+                .replace("{n}", &n)
+                .replace("{total}", &low.to_string())
+        } else {
+            self.flow_progress_range
+                .replace("{n}", &n)
+                .replace("{low}", &low.to_string())
+                .replace("{high}", &high.to_string())
         }
     }
 
@@ -528,7 +657,34 @@ mod tests {
                 strings.no,
                 strings.thanks_helpful,
                 strings.sorry_not_helpful,
+                strings.common_problems,
+                strings.page_help,
+                strings.flow_leave,
+                strings.flow_back,
+                strings.flow_restart,
+                strings.continue_label,
+                strings.step_done,
+                strings.did_it_solve,
+                strings.solved_yes,
+                strings.solved_no,
+                strings.flow_solved,
+                strings.rate_prompt,
+                strings.rated_thanks,
+                strings.value_empty,
+                strings.value_invalid,
+                strings.tr_question,
+                strings.tr_answer,
+                strings.tr_step,
+                strings.tr_article,
+                strings.tr_fix,
+                strings.tr_solved,
+                strings.tr_not_solved,
+                strings.tr_escalated,
+                strings.tr_ended,
             ];
+            assert!(strings.rate_label.contains("{n}"));
+            assert!(strings.flow_progress(2, 3, 5).contains('5'));
+            assert!(strings.flow_progress(2, 4, 4).contains('4'));
             assert!(strings.sent.contains("{reference}"), "{}", strings.locale);
             assert!(strings.remove_item.contains("{item}"), "{}", strings.locale);
             assert!(strings.counter_text.contains("{n}") && strings.counter_text.contains("{max}"));

@@ -73,7 +73,7 @@
       escalation: pick("escalation") || null,
       categories: list(pick("categories")).filter(Boolean),
       consent: pick("consent") || null,
-      page: location.pathname,
+      page: pick("page") || location.pathname,
       version: VERSION,
     };
   }

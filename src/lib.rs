@@ -12,6 +12,7 @@ mod clock;
 pub mod config;
 mod contact;
 mod engine;
+mod flow;
 pub mod i18n;
 mod outbox;
 mod search;

@@ -23,6 +23,7 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
     let strings = ui.strings();
     let search_index = Arc::clone(&index);
     let suggest_index = Arc::clone(&index);
+    let suggestions_index = Arc::clone(&index);
     let hits = Memo::new(move |_| {
         let options = SearchOptions {
             locale: Some(strings.locale.to_owned()),
@@ -39,7 +40,11 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
     focus_when_mounted(ui.search_input);
     report_searches(ui, hits);
 
-    let open_doc = move |doc: u32| ui.view.set(View::Article(doc));
+    let kinds_index = StoredValue::new(Arc::clone(&index));
+    let open_doc = move |doc: u32| {
+        ui.view
+            .set(kinds_index.with_value(|index| view_for(index, doc)))
+    };
     let composing = StoredValue::new(false);
     let on_keydown = move |event: web_sys::KeyboardEvent| {
         if ime_key(&event) {
@@ -146,6 +151,9 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
                     }
                 />
             </ul>
+            <Show when=move || !has_query()>
+                <Suggestions index=Arc::clone(&suggestions_index)/>
+            </Show>
             <Show when=move || has_query() && hits.with(Vec::is_empty)>
                 <NoResults index=Arc::clone(&suggest_index)/>
             </Show>
@@ -210,6 +218,67 @@ fn report_searches(ui: Ui, hits: Memo<Vec<Hit>>) {
     });
 }
 
+/// What opening `doc` shows: a flow is walked, anything else read.
+pub fn view_for(index: &Index, doc: u32) -> View {
+    match index.entry(doc).kind {
+        DocKind::Flow => View::Flow(doc),
+        DocKind::Article | DocKind::Faq => View::Article(doc),
+    }
+}
+
+/// Before the customer types: help for the page they are on, then the common problems (flows).
+#[component]
+fn Suggestions(index: Arc<Index>) -> impl IntoView {
+    let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
+    let strings = ui.strings();
+    let page = ui.config.with_untracked(|c| c.page.clone());
+    let for_page: Vec<u32> = index
+        .for_page(&page, strings.locale)
+        .into_iter()
+        .take(4)
+        .collect();
+    let flows: Vec<u32> = index
+        .flows(strings.locale)
+        .into_iter()
+        .filter(|doc| !for_page.contains(doc))
+        .take(6)
+        .collect();
+    let list = |docs: Vec<u32>, label_id: &'static str, label: &'static str| {
+        (!docs.is_empty()).then(|| {
+            let items: Vec<AnyView> = docs
+                .into_iter()
+                .map(|doc| {
+                    let entry = index.entry(doc);
+                    let title = entry.title.clone();
+                    let target = view_for(&index, doc);
+                    let kind = match entry.kind {
+                        DocKind::Flow => strings.kind_flow,
+                        DocKind::Article => strings.kind_article,
+                        DocKind::Faq => strings.kind_faq,
+                    };
+                    view! {
+                        <li>
+                            <button type="button" class="kefu-suggestion" on:click=move |_| ui.view.set(target)>
+                                <span>{title}</span>
+                                <span class="kefu-result-kind">{kind}</span>
+                            </button>
+                        </li>
+                    }
+                    .into_any()
+                })
+                .collect();
+            view! {
+                <p class="kefu-suggestions-label" id=label_id>{label}</p>
+                <ul class="kefu-suggestions" aria-labelledby=label_id>{items}</ul>
+            }
+        })
+    };
+    view! {
+        {list(for_page, "kefu-page-help", strings.page_help)}
+        {list(flows, "kefu-common-problems", strings.common_problems)}
+    }
+}
+
 /// Nothing matched: say so plainly, offer a corrected query, and the way to a person.
 #[component]
 fn NoResults(index: Arc<Index>) -> impl IntoView {
@@ -233,9 +302,10 @@ fn NoResults(index: Arc<Index>) -> impl IntoView {
                 .map(|ranked| {
                     let doc = ranked.doc;
                     let title = index.entry(doc).title.clone();
+                    let target = view_for(&index, doc);
                     view! {
                         <li>
-                            <button type="button" class="kefu-link-button" on:click=move |_| ui.view.set(View::Article(doc))>
+                            <button type="button" class="kefu-link-button" on:click=move |_| ui.view.set(target)>
                                 {title}
                             </button>
                         </li>

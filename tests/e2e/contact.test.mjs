@@ -38,7 +38,7 @@ async function newContext(tickets) {
 
 /** Searches for something the KB cannot answer and opens the contact form from there. */
 async function openFormFromNoResults(page) {
-  await page.getByRole("button", { name: "Help" }).click();
+  await page.getByRole("button", { name: "Help", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Help centre" });
   await dialog.getByRole("combobox", { name: "Search help articles" }).fill("zzzz qqqq");
   await dialog.getByRole("button", { name: "Contact support" }).click();
@@ -61,7 +61,7 @@ describe("a customer who needs a person", () => {
     await page.exposeFunction("recordTicket", (detail) => created.push(detail));
     await page.evaluate(() => Kefu.on("ticket-created", (detail) => window.recordTicket(detail)));
 
-    await page.getByRole("button", { name: "Help" }).click();
+    await page.getByRole("button", { name: "Help", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "Help centre" });
     const search = dialog.getByRole("combobox", { name: "Search help articles" });
     await search.fill("refund");

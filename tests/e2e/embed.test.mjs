@@ -51,7 +51,7 @@ describe("loading", () => {
     assert.ok(gzipSync(loader, { level: 9 }).length < 5 * 1024, "kefu.js stays under 5 KB gzip");
 
     const { page, context, requests, errors } = await openRecording("/test/lazy.html");
-    const launcher = page.getByRole("button", { name: "Help" });
+    const launcher = page.getByRole("button", { name: "Help", exact: true });
     await launcher.waitFor();
     await page.waitForTimeout(1000); // an idle browser: still nothing may load
     assert.ok(!loadedWidget(requests) && !loadedBundle(requests), "nothing loads before interaction");
@@ -95,7 +95,7 @@ describe("the JavaScript API", () => {
 
     await page.evaluate(() => Kefu.setLocale("zh-TW"));
     await page.getByRole("dialog", { name: "幫助中心" }).waitFor();
-    assert.ok(await page.getByRole("button", { name: "幫助" }).isVisible());
+    assert.ok(await page.getByRole("button", { name: "幫助", exact: true }).isVisible());
 
     await page.evaluate(() => Kefu.close());
     await page.getByRole("dialog").waitFor({ state: "detached" });
@@ -112,7 +112,7 @@ describe("the JavaScript API", () => {
 describe("a hostile host page", () => {
   test("cannot break the widget, and the widget needs nothing a strict CSP forbids", async () => {
     const { page, context, requests, errors } = await openRecording("/test/hostile.html");
-    const launcher = page.getByRole("button", { name: "Help" });
+    const launcher = page.getByRole("button", { name: "Help", exact: true });
     await launcher.click();
     const dialog = page.getByRole("dialog", { name: "Help centre" });
     await dialog.waitFor();
@@ -146,7 +146,7 @@ describe("look and feel", () => {
   test("follows the site's brand colour and a forced dark theme", async () => {
     const { page, context } = await openRecording("/test/lazy.html");
     await page.evaluate(() => Kefu.init({ color: "#8a2be2", theme: "dark" }));
-    const launcher = page.getByRole("button", { name: "Help" });
+    const launcher = page.getByRole("button", { name: "Help", exact: true });
     const background = await launcher.evaluate((element) => getComputedStyle(element).backgroundColor);
     assert.equal(background, "rgb(138, 43, 226)");
     await page.evaluate(() => Kefu.open());
@@ -164,7 +164,7 @@ describe("look and feel", () => {
       isMobile: true,
       hasTouch: true,
     });
-    await page.getByRole("button", { name: "Help" }).click();
+    await page.getByRole("button", { name: "Help", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "Help centre" });
     await dialog.waitFor();
     const surface = await dialog.evaluate((element) => getComputedStyle(element).backgroundColor);
@@ -214,7 +214,7 @@ describe("keyboard and screen-reader users", () => {
     await page.keyboard.press("Shift+Tab");
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
-    const launcher = page.getByRole("button", { name: "Help" });
+    const launcher = page.getByRole("button", { name: "Help", exact: true });
     await eventually(() => isFocused(launcher), "focus returns to the launcher");
     await context.close();
   });
@@ -229,7 +229,7 @@ describe("keyboard and screen-reader users", () => {
         assert.deepEqual(violations, [], `${colorScheme} ${view}: ${JSON.stringify(violations, null, 1)}`);
       };
       await check("closed");
-      await page.getByRole("button", { name: "Help" }).click();
+      await page.getByRole("button", { name: "Help", exact: true }).click();
       const dialog = page.getByRole("dialog", { name: "Help centre" });
       const search = dialog.getByRole("combobox", { name: "Search help articles" });
       await search.waitFor();
@@ -247,7 +247,7 @@ describe("keyboard and screen-reader users", () => {
       await context.close();
     }
     const { page, context } = await openPage(browser, server.url + "/test/missing-bundle.html", { locale: "en-US" });
-    await page.getByRole("button", { name: "Help" }).click();
+    await page.getByRole("button", { name: "Help", exact: true }).click();
     await page.getByRole("dialog").getByRole("alert").waitFor();
     assert.deepEqual(await axeViolations(page), []);
     await context.close();

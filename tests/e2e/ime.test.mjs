@@ -43,7 +43,7 @@ describe("a customer typing through a Chinese input method", () => {
       window.__searches = [];
       Kefu.on("search", (detail) => window.__searches.push(detail.query));
     });
-    await page.getByRole("button", { name: "帮助" }).click();
+    await page.getByRole("button", { name: "帮助", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "帮助中心" });
     const search = dialog.getByRole("combobox", { name: "搜索帮助文章" });
     await eventually(() => isFocused(search), "the search box has focus");
@@ -77,7 +77,7 @@ describe("a customer typing through a Chinese input method", () => {
 
   test("Enter while composing in the contact form does not send it", async () => {
     const { page, context } = await openPage(browser, server.url + "/", { locale: "zh-CN" });
-    await page.getByRole("button", { name: "帮助" }).click();
+    await page.getByRole("button", { name: "帮助", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "帮助中心" });
     await dialog.getByRole("combobox").fill("zzzz qqqq");
     await dialog.getByRole("button", { name: "联系客服" }).click();
