@@ -9,6 +9,7 @@
 //! in headless Chromium, Kefu as the release wasm a site ships ([`chromium`]).
 
 mod chromium;
+mod server;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -180,9 +181,12 @@ struct Report {
 }
 
 pub fn bench(args: &[String]) -> Result<()> {
+    if args.len() == 1 && args[0] == "server" {
+        return server::bench_alone();
+    }
     if !args.is_empty() {
         bail!(
-            "usage: cargo xtask bench (it takes no arguments; set KEFU_BENCH_DATA to the folder holding {})",
+            "usage: cargo xtask bench [server] (`server` runs only the escalation server's part; set KEFU_BENCH_DATA to the folder holding {})",
             set_files()
         );
     }
@@ -242,6 +246,7 @@ pub fn bench(args: &[String]) -> Result<()> {
 
     let mut section = render(&Machine::probe(browser), &reports, started.elapsed());
     section.push_str(&crate::scale::render(&scale));
+    section.push_str(&server::measure_and_render()?);
     print!("{section}");
     write_benchmarks(&section)?;
     step(&format!(

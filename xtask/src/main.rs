@@ -2,6 +2,7 @@
 
 mod bench;
 mod dist;
+mod pg;
 mod scale;
 mod setup;
 mod test;
@@ -18,7 +19,9 @@ commands:
   dist    build the KB bundle and the widget into dist/ and print the size of each file
   demo    build everything and serve the demo shop at http://127.0.0.1:8080
   test    everything CI checks: fmt, clippy, native tests, the wasm build, browser tests
-  bench   Kefu's search vs MiniSearch and FlexSearch on ../shared/bench; writes BENCHMARKS.md
+  bench   Kefu's search vs MiniSearch and FlexSearch on ../shared/bench, and the escalation
+          server under load (SQLite and PostgreSQL, plus a kill -9 crash test); writes BENCHMARKS.md
+  bench server   only the server part, updating its section of BENCHMARKS.md
 ";
 
 fn main() -> Result<()> {
