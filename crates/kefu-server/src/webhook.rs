@@ -4,7 +4,8 @@
 //! The ticket handler only queues (in the ticket's own transaction); [`Forwarder`] delivers in the
 //! background with exponential backoff, so a slow or dead webhook never delays or loses a ticket.
 //! Every payload is plain text or JSON data: nothing a customer typed is sent as HTML or markup
-//! the receiver would render (Slack's `<`, `>` and `&` are escaped; the bots get `text` messages).
+//! the receiver would render: the bots get `text` messages, Slack's `<`, `>` and `&` are escaped,
+//! and Feishu's `<` `>` become full-width so `<at user_id="all">` cannot ping a whole group.
 
 use std::fmt;
 use std::sync::Arc;
@@ -156,6 +157,12 @@ fn slack_escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// Feishu's text messages read `<at user_id="all">` as a mention of everyone and have no escape
+/// for it, so the angle brackets become their full-width look-alikes, which read the same.
+fn feishu_escape(text: &str) -> String {
+    text.replace('<', "\u{FF1C}").replace('>', "\u{FF1E}")
+}
+
 /// The body POSTed to a webhook of `kind` for `ticket`.
 #[must_use]
 pub fn payload(kind: WebhookKind, ticket: &StoredTicket) -> Value {
@@ -185,7 +192,7 @@ pub fn payload(kind: WebhookKind, ticket: &StoredTicket) -> Value {
             json!({ "msgtype": "text", "text": { "content": chat_text(ticket) } })
         }
         WebhookKind::Feishu => {
-            json!({ "msg_type": "text", "content": { "text": chat_text(ticket) } })
+            json!({ "msg_type": "text", "content": { "text": feishu_escape(&chat_text(ticket)) } })
         }
         WebhookKind::Slack => json!({ "text": slack_escape(&chat_text(ticket)) }),
     }
@@ -478,6 +485,14 @@ mod tests {
             .to_owned();
         assert!(!text.contains('<') && !text.contains('>'), "{text}");
         assert!(text.contains("&lt;!channel&gt;"), "{text}");
+        let feishu = payload(WebhookKind::Feishu, &ticket)["content"]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            !feishu.contains('<') && feishu.contains("＜!channel＞"),
+            "{feishu}"
+        );
         let long = StoredTicket {
             message: "长".repeat(CHAT_MESSAGE_MAX_CHARS + 5),
             ..ticket

@@ -440,7 +440,7 @@ fn render(loads: &[Load], crashes: &[Crash], elapsed: Duration) -> String {
          *Acknowledged* counts the references wrk received with a `201`; every one must be stored \
          (stored ⊇ acknowledged). A few more may be stored than acknowledged: tickets committed \
          whose `201` was lost with the process.\n\n\
-         | backend | acknowledged (201) | of those stored | stored in total | accepts tickets after restart |\n\
+         | backend | acknowledged (201) | of those stored | stored in total, with the one posted after the restart | accepts tickets after restart |\n\
          | --- | ---: | ---: | ---: | --- |\n",
         KILL_AFTER.as_secs()
     ));

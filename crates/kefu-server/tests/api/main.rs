@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod binary;
+mod fuzz;
 mod hardening;
 mod support;
 mod webhooks;
