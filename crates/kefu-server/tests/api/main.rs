@@ -35,6 +35,7 @@ on_both_backends!(
     list_tickets_filters_by_time,
     webhook_queue_is_written_with_the_ticket_and_leased,
     healthz_and_metrics,
+    two_instances_agree_on_a_key_and_share_the_queue,
 );
 
 async fn new_ticket_is_201_and_repeat_key_is_200_with_same_reference(fx: Fixture) {
@@ -587,22 +588,32 @@ async fn unknown_paths_and_methods_get_json_errors() {
     }
 }
 
-#[tokio::test]
-async fn two_connections_to_one_file_agree_on_a_key() {
-    // Two stores on one file stand in for two server processes sharing a database.
-    let fx = Fixture::sqlite().await;
+async fn two_instances_agree_on_a_key_and_share_the_queue(fx: Fixture) {
+    // Two stores on one database stand in for two server processes sharing it.
     let other = kefu_server::Store::open(&fx.database).await.unwrap();
     let request = TicketRequest {
         idempotency_key: "shared-key-1".into(),
         message: "hello".into(),
         ..TicketRequest::default()
     };
-    let first = fx.store.insert_ticket(&request, &[], 0).await.unwrap();
-    let second = other.insert_ticket(&request, &[], 0).await.unwrap();
-    assert!(!first.duplicate);
-    assert!(second.duplicate);
+    let hook = [WebhookTarget {
+        kind: WebhookKind::Json,
+        url: "http://127.0.0.1:9/hook".into(),
+    }];
+    let (first, second) = tokio::join!(
+        fx.store.insert_ticket(&request, &hook, 0),
+        other.insert_ticket(&request, &hook, 0)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(first.duplicate != second.duplicate, "exactly one inserted");
     assert_eq!(first.ticket, second.ticket);
     assert_eq!(other.count_tickets().await.unwrap(), 1);
+    // One delivery queued, and only one of the two forwarders gets it.
+    let (a, b) = tokio::join!(
+        fx.store.claim_deliveries(10, 5000, 10),
+        other.claim_deliveries(10, 5000, 10)
+    );
+    assert_eq!(a.unwrap().len() + b.unwrap().len(), 1);
 }
 
 #[tokio::test]
