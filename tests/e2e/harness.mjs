@@ -18,7 +18,9 @@ export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), "kefu-e2e-"));
   const child = spawn(
     required("KEFU_SERVER"),
-    ["--listen", "127.0.0.1:0", "--db", join(dir, "kefu.db"), "--static", required("KEFU_SITE")],
+    // One browser on one loopback address plays many customers: no per-client rate limit here
+    // (the server tests cover it).
+    ["--listen", "127.0.0.1:0", "--db", join(dir, "kefu.db"), "--static", required("KEFU_SITE"), "--rate-limit", "0"],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise((resolve, reject) => {

@@ -11,6 +11,7 @@
 mod chromium;
 pub(crate) use chromium::Server;
 mod embed;
+mod server;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -185,9 +186,12 @@ pub fn bench(args: &[String]) -> Result<()> {
     if args.len() == 1 && args[0] == "embed" {
         return embed::bench_alone();
     }
+    if args.len() == 1 && args[0] == "server" {
+        return server::bench_alone();
+    }
     if !args.is_empty() {
         bail!(
-            "usage: cargo xtask bench (it takes no arguments; set KEFU_BENCH_DATA to the folder holding {})",
+            "usage: cargo xtask bench [embed | server] (`embed` or `server` runs only that part; set KEFU_BENCH_DATA to the folder holding {})",
             set_files()
         );
     }
@@ -248,6 +252,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     let mut section = render(&Machine::probe(browser), &reports, started.elapsed());
     section.push_str(&crate::scale::render(&scale));
     section.push_str(&embed::measure_and_render(&tools)?);
+    section.push_str(&server::measure_and_render()?);
     print!("{section}");
     write_benchmarks(&section)?;
     step(&format!(
@@ -954,6 +959,23 @@ fn render(machine: &Machine, reports: &[Report], elapsed: Duration) -> String {
 
 /// Replaces the generated part of BENCHMARKS.md with `section`, keeping the hand-written text
 /// above the marker, or writes the file with the standard introduction when it does not exist.
+/// Replaces the part of BENCHMARKS.md between `start` and `end` (markers the section itself
+/// carries) with `section`, or appends it: what `bench embed` and `bench server` do alone.
+fn replace_marked_section(start: &str, end: &str, section: &str) -> Result<()> {
+    let path = Path::new(BENCHMARKS);
+    let existing = std::fs::read_to_string(path).context("reading BENCHMARKS.md")?;
+    let updated = match (existing.find(start), existing.find(end)) {
+        (Some(from), Some(to)) if to > from => format!(
+            "{}{}{}",
+            &existing[..from],
+            section.trim_end(),
+            &existing[to + end.len()..]
+        ),
+        _ => format!("{}\n\n{section}", existing.trim_end()),
+    };
+    std::fs::write(path, updated).context("writing BENCHMARKS.md")
+}
+
 fn write_benchmarks(section: &str) -> Result<()> {
     let path = Path::new(BENCHMARKS);
     let existing = match std::fs::read_to_string(path) {

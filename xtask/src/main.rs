@@ -2,6 +2,7 @@
 
 mod bench;
 mod dist;
+mod pg;
 mod scale;
 mod screenshots;
 mod setup;
@@ -21,7 +22,10 @@ commands:
   test    everything CI checks: fmt, clippy, native tests, the wasm build, browser tests
   e2e     only the wasm build and the browser tests; `e2e embed` runs tests/e2e/embed.test.mjs
   screenshots  retake README's pictures of the widget into docs/ (headless Chromium)
-  bench   Kefu's search vs MiniSearch and FlexSearch on ../shared/bench; writes BENCHMARKS.md
+  bench   Kefu's search vs MiniSearch and FlexSearch on ../shared/bench, the embed (loader size,
+          click to focus) and the escalation server under load (SQLite and PostgreSQL, plus a
+          kill -9 crash test); writes BENCHMARKS.md
+  bench embed | bench server   only that part
 ";
 
 fn main() -> Result<()> {

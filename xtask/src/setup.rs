@@ -32,6 +32,9 @@ pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub wasm_opt: PathBuf,
     pub chromium: PathBuf,
+    /// PostgreSQL's program directory, for the server's PostgreSQL tests; `None` when it could
+    /// not be installed (those tests then say they were skipped).
+    pub postgres: Option<PathBuf>,
 }
 
 const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
@@ -48,6 +51,7 @@ pub fn setup() -> Result<Tools> {
     let chromium = chromium(&mut apt)?;
     let wasm_bindgen = wasm_bindgen()?;
     let wasm_opt = node_tools()?;
+    let postgres = postgres(&mut apt);
     if apt.updated || started.elapsed() > Duration::from_secs(5) {
         step(&format!(
             "setup done in {:.1}s",
@@ -59,6 +63,7 @@ pub fn setup() -> Result<Tools> {
         wasm_bindgen,
         wasm_opt,
         chromium,
+        postgres,
     })
 }
 
@@ -93,17 +98,21 @@ impl Tools {
             version(&self.chromium, "--version")
         );
         println!("playwright-core: tests/node_modules/playwright-core");
+        match &self.postgres {
+            Some(bin) => println!("postgresql:     {}", bin.display()),
+            None => println!("postgresql:     not available (PostgreSQL tests will be skipped)"),
+        }
     }
 }
 
 /// Installs Debian packages, running `apt-get update` once per xtask run before the first install.
 #[derive(Default)]
-struct Apt {
+pub struct Apt {
     updated: bool,
 }
 
 impl Apt {
-    fn install(&mut self, packages: &[&str]) -> Result<()> {
+    pub fn install(&mut self, packages: &[&str]) -> Result<()> {
         let root = probe(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
         let sudo = |program: &str| {
             if root {
@@ -128,6 +137,18 @@ impl Apt {
             .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"))
     }
+}
+
+/// Finds PostgreSQL or installs Debian's `postgresql` package. A failure is a warning, not an
+/// error: only the PostgreSQL half of the server tests needs it, and they skip visibly without it.
+fn postgres(apt: &mut Apt) -> Option<PathBuf> {
+    if let Some(bin) = crate::pg::bin_dir() {
+        return Some(bin);
+    }
+    if let Err(err) = apt.install(&["postgresql"]) {
+        eprintln!("warning: could not install PostgreSQL ({err:#}); its tests will be skipped");
+    }
+    crate::pg::bin_dir()
 }
 
 fn rustup_has_wasm_target() -> bool {

@@ -36,7 +36,25 @@ pub fn test(tools: &Tools) -> Result<()> {
     step("engine boundary: kefu-core depends on nothing browser- or async-specific");
     engine_boundary()?;
     step("native tests");
-    run(cargo().args(["test", "--workspace", "--quiet"]))?;
+    // The server's and CLI's PostgreSQL tests need a real server: a throwaway one, stopped
+    // (by Drop) as soon as the native tests are done, pass or fail.
+    let postgres = match tools.postgres {
+        Some(_) => match crate::pg::Cluster::start(false) {
+            Ok(cluster) => Some(cluster),
+            Err(err) => {
+                eprintln!("warning: PostgreSQL did not start ({err:#}); its tests will be skipped");
+                None
+            }
+        },
+        None => None,
+    };
+    let mut native = cargo();
+    native.args(["test", "--workspace", "--quiet"]);
+    if let Some(cluster) = &postgres {
+        native.env("KEFU_TEST_DATABASE_URL", &cluster.url);
+    }
+    run(&mut native)?;
+    drop(postgres);
     dist(tools)?;
     end_to_end(tools, &[])?;
     step("all checks passed");

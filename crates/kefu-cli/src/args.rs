@@ -17,6 +17,15 @@ Usage:
   kefu kb search BUNDLE [QUERY] [--locale L] [--limit N] [--json]
       Search a bundle as the widget would (default: the bundle's default locale, 10 hits).
       Without QUERY, read one query per line from standard input and write one JSON line each.
+  kefu tickets list [--since DATE] [--until DATE] [--limit N] [--format table|json|csv] [DB]
+  kefu tickets show REFERENCE [--format table|json] [DB]
+  kefu tickets export --format csv|json [--since DATE] [--until DATE] [DB]
+      Read the tickets kefu-server stored (list: newest first, 50 by default).
+  kefu report [--since DATE] [--until DATE] [--limit N] [--format table|json] [DB]
+      Top searches, zero-result queries, least helpful answers, flow endings and deflections.
+      DATE is 2025-01-31 (the whole day) or 2025-01-31T09:30:00Z; both ends are inclusive.
+      DB is `--db PATH` (SQLite, default kefu.db) or `--database-url postgres://…`
+      (default: the DATABASE_URL environment variable when set).
   kefu --help
   kefu --version
 
@@ -28,9 +37,16 @@ usage error. Put `--` before a QUERY that starts with `-`.";
 pub enum Command {
     Help,
     Version,
-    Check { kb_dir: PathBuf },
-    Build { kb_dir: PathBuf, output: PathBuf },
+    Check {
+        kb_dir: PathBuf,
+    },
+    Build {
+        kb_dir: PathBuf,
+        output: PathBuf,
+    },
     Search(SearchArgs),
+    /// `kefu tickets …` and `kefu report`.
+    Data(crate::tickets::DataArgs),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +105,10 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
                 "unknown subcommand `kefu kb {other}`; the subcommands are check, build and search"
             ))),
         },
+        Some(word @ ("tickets" | "report")) => {
+            Ok(crate::tickets::parse(word == "report", args.collect())?
+                .map_or(Command::Help, Command::Data))
+        }
         Some(flag) if flag.starts_with('-') => Err(usage_error(format!("unknown option `{flag}`"))),
         Some(other) => Err(usage_error(format!(
             "unknown command `{other}`; try `kefu kb check`"

@@ -1,7 +1,8 @@
-//! The `kefu` command: compile, check and search Kefu knowledge bases.
+//! The `kefu` command: compile, check and search Kefu knowledge bases; read tickets and reports.
 
 mod args;
 mod kb;
+mod tickets;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { kb_dir } => kb::check(&kb_dir),
         Command::Build { kb_dir, output } => kb::build(&kb_dir, &output),
         Command::Search(search_args) => kb::search(&search_args),
+        Command::Data(data_args) => tickets::run(&data_args),
     }
 }
 

@@ -339,3 +339,187 @@ fn help_version_and_usage_errors() {
         );
     }
 }
+
+/// Fills a fresh database with real tickets and events through the server's own store.
+fn seed(database: &kefu_server::Database) {
+    use kefu_protocol::{Event, Reason, TicketRequest, VoteTarget};
+    kefu_server::store::block_on(async {
+        let store = kefu_server::Store::open(database).await.unwrap();
+        for (key, message, contact) in [
+            (
+                "cli-key-1",
+                "我的发票在哪里？\n订单 123",
+                Some("li@example.com"),
+            ),
+            ("cli-key-2", "=HYPERLINK(\"http://evil.example\")", None),
+            (
+                "cli-key-3",
+                "Refund, please \u{1b}[31mnow",
+                Some("+86 138 0013 8000"),
+            ),
+        ] {
+            let request = TicketRequest {
+                idempotency_key: key.into(),
+                message: message.into(),
+                contact: contact.map(Into::into),
+                category: Some("billing".into()),
+                ..TicketRequest::default()
+            };
+            store.insert_ticket(&request, &[], 0).await.unwrap();
+        }
+        let search = |query: &str, hits: u32| Event::Search {
+            query: query.into(),
+            locale: "zh-CN".into(),
+            hits,
+        };
+        store
+            .insert_events(vec![
+                search("退款", 3),
+                search("退款", 3),
+                search("发票抬头", 0),
+                Event::Helpful {
+                    target: VoteTarget::Article,
+                    id: "refund-time".into(),
+                    locale: "zh-CN".into(),
+                    helpful: false,
+                    reason: Some(Reason::OutOfDate),
+                    comment: None,
+                },
+            ])
+            .await
+            .unwrap();
+    })
+    .unwrap();
+}
+
+/// A new database on the test PostgreSQL server (`cargo xtask test` sets the variable).
+fn fresh_pg_url() -> Option<String> {
+    let url = std::env::var("KEFU_TEST_DATABASE_URL").ok()?;
+    let name = format!(
+        "kefu_cli_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    kefu_server::store::block_on(async {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+    })
+    .unwrap();
+    let (server, _) = url.rsplit_once('/').unwrap();
+    Some(format!("{server}/{name}"))
+}
+
+fn check_tickets_and_report(dir: &Path, db: &[&str]) {
+    let with = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(db);
+        let output = kefu(dir, &all);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+
+    let table = with(&["tickets", "list"]);
+    assert_eq!(table.lines().count(), 4, "{table}");
+    assert!(table.contains("我的发票在哪里？ 订单 123"), "{table}");
+    assert!(
+        !table.contains('\u{1b}'),
+        "escape sequences are neutralised"
+    );
+
+    let json: serde_json::Value = serde_json::from_str(&with(&[
+        "tickets", "list", "--format", "json", "--limit", "2",
+    ]))
+    .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+
+    let csv = with(&["tickets", "export", "--format", "csv"]);
+    let mut lines = csv.split("\r\n");
+    assert_eq!(
+        lines.next().unwrap(),
+        "reference,created_at,name,contact,category,locale,page_url,message,context"
+    );
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
+        "{csv}"
+    );
+    assert!(csv.contains("'+86 138 0013 8000"), "{csv}");
+    assert!(csv.contains("\"我的发票在哪里？\n订单 123\""), "{csv}");
+
+    let exported: serde_json::Value =
+        serde_json::from_str(&with(&["tickets", "export", "--format", "json"])).unwrap();
+    let reference = exported[0]["reference"].as_str().unwrap().to_owned();
+    let shown = with(&["tickets", "show", &reference]);
+    assert!(shown.starts_with(&reference), "{shown}");
+    let shown: serde_json::Value =
+        serde_json::from_str(&with(&["tickets", "show", &reference, "--format", "json"])).unwrap();
+    assert_eq!(shown["reference"], reference.as_str());
+    assert_eq!(shown["webhooks"], serde_json::json!([]));
+
+    let future = with(&["tickets", "list", "--since", "2999-01-01"]);
+    assert_eq!(future.trim(), "no tickets");
+
+    let report = with(&["report", "--since", "2000-01-01", "--until", "2999-12-31"]);
+    assert!(
+        report.contains("3 searches, 1 with no result; 3 tickets"),
+        "{report}"
+    );
+    let top = report.split("Top searches\n").nth(1).unwrap();
+    assert!(top.trim_start().starts_with("2  zh-CN    退款"), "{report}");
+    assert!(report.contains("refund-time  (out-of-date ×1)"), "{report}");
+    let report: serde_json::Value =
+        serde_json::from_str(&with(&["report", "--format", "json"])).unwrap();
+    assert_eq!(report["zero_result_queries"][0]["key"], "发票抬头");
+    assert_eq!(report["least_helpful"][0]["not_helpful"], 1);
+
+    let missing = kefu(dir, &[&["tickets", "show", "KF-ZZZZZZ"][..], db].concat());
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("no ticket KF-ZZZZZZ"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn tickets_and_report_on_sqlite() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = temp.path().join("kefu.db");
+    seed(&kefu_server::Database::Sqlite(path.clone()));
+    check_tickets_and_report(temp.path(), &["--db", path.to_str().unwrap()]);
+
+    let none = kefu(temp.path(), &["tickets", "list", "--db", "nope.db"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        stderr(&none).contains("no ticket database at nope.db"),
+        "{}",
+        stderr(&none)
+    );
+    assert!(
+        !temp.path().join("nope.db").exists(),
+        "no empty database is created"
+    );
+}
+
+#[test]
+fn tickets_and_report_on_postgres() {
+    let Some(url) = fresh_pg_url() else {
+        // Written to the real stderr so the test harness does not hide the skip.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: PostgreSQL CLI test (KEFU_TEST_DATABASE_URL is not set; `cargo xtask test` sets it)"
+        );
+        return;
+    };
+    seed(&kefu_server::Database::Postgres(url.clone()));
+    let temp = tempfile::tempdir().unwrap();
+    check_tickets_and_report(temp.path(), &["--database-url", &url]);
+}

@@ -1,10 +1,16 @@
-//! Kefu's wire protocol: the ticket request, response and error types exchanged by the widget and
-//! the escalation server, plus the validation rules both sides apply.
+//! Kefu's wire protocol: the ticket and event request, response and error types exchanged by the
+//! widget and the escalation server, plus the validation rules both sides apply.
 //!
 //! The crate depends on serde alone so the widget can use exactly the same types and limits when
 //! it is compiled to wasm32: a ticket the widget accepts is a ticket the server accepts.
 
+mod events;
 mod validate;
+
+pub use events::{
+    COMMENT_MAX_CHARS, EVENT_ID_MAX_CHARS, EVENTS_MAX_PER_BATCH, Event, EventBatch, EventsResponse,
+    FlowOutcome, HITS_MAX, LOCALE_MAX_CHARS, QUERY_MAX_CHARS, Reason, VoteTarget, validate_batch,
+};
 
 pub use validate::{
     CATEGORY_MAX_CHARS, CONTACT_MAX_CHARS, CONTEXT_ITEM_MAX_CHARS, CONTEXT_LIST_MAX_ITEMS,
@@ -17,6 +23,10 @@ use serde::{Deserialize, Serialize};
 
 /// The path, relative to the server's origin, that accepts a [`TicketRequest`] by `POST`.
 pub const TICKETS_PATH: &str = "/api/v1/tickets";
+
+/// The path, relative to the server's origin, that accepts an [`EventBatch`] by `POST`; the
+/// answer is `200` with an [`EventsResponse`].
+pub const EVENTS_PATH: &str = "/api/v1/events";
 
 /// A visitor's request to reach a human, sent by the widget when self-service did not help.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -142,6 +152,10 @@ pub mod error_code {
     pub const INVALID_JSON: &str = "invalid_json";
     /// The request did not declare `Content-Type: application/json`.
     pub const UNSUPPORTED_CONTENT_TYPE: &str = "unsupported_content_type";
+    /// Too many requests from one client; the `Retry-After` header says how many seconds to wait.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// The request took longer than the server allows (often a body sent too slowly); retry.
+    pub const TIMEOUT: &str = "timeout";
     /// The body was larger than the server accepts.
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
     /// No such endpoint.

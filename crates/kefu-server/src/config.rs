@@ -1,30 +1,54 @@
-//! Command-line parsing for `kefu-server`, written by hand because three flags do not justify an
+//! Command-line parsing for `kefu-server`, written by hand: a handful of flags do not justify an
 //! argument-parsing dependency.
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::rate_limit::RateLimit;
+use crate::store::Database;
+use crate::webhook::{WebhookError, WebhookTarget};
 
 /// The address the server listens on when `--listen` is not given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-/// The database file used when `--db` is not given.
+/// The database file used when neither `--db` nor `DATABASE_URL` is given.
 pub const DEFAULT_DB: &str = "kefu.db";
+/// Requests per minute per client when `--rate-limit` is not given: far above what a person
+/// submitting a form or a widget sending event batches needs, far below what a flood sends.
+pub const DEFAULT_RATE_LIMIT: u32 = 60;
+/// Seconds a request may take when `--timeout` is not given.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
 
 /// The text printed by `kefu-server --help`.
 pub const USAGE: &str = "\
-kefu-server: Kefu's escalation endpoint (tickets from the widget), with an optional static server for demos.
+kefu-server: Kefu's escalation endpoint (tickets and events from the widget), with an optional
+static server for demos.
 
-Usage: kefu-server [--listen ADDR] [--db PATH] [--static DIR]
+Usage: kefu-server [--listen ADDR] [--db PATH | --database-url URL] [--static DIR]
+                   [--allow-origin ORIGIN]... [--webhook KIND=URL]...
+                   [--rate-limit N] [--timeout SECS]
 
 Options:
-  --listen ADDR  Address and port to listen on [default: 127.0.0.1:8080].
-                 Port 0 picks a free port; the start-up line shows the one chosen.
-  --db PATH      SQLite database file, created with its parent directories if missing
-                 [default: kefu.db].
-  --static DIR   Also serve the files in DIR for every other GET path (demo use only).
-  -h, --help     Print this help and exit.
+  --listen ADDR         Address and port to listen on [default: 127.0.0.1:8080].
+                        Port 0 picks a free port; the start-up line shows the one chosen.
+  --db PATH             SQLite database file, created with its parent directories if missing
+                        [default: kefu.db].
+  --database-url URL    PostgreSQL instead, as postgres://user:password@host:port/dbname
+                        (also read from the DATABASE_URL environment variable). Use it when
+                        several server instances share one database.
+  --static DIR          Also serve the files in DIR for every other GET path (demo use only).
+  --allow-origin ORIGIN A site allowed to call the API from the browser, like
+                        https://shop.example (repeat for each). Without any, only pages served
+                        by this server itself can call it.
+  --webhook KIND=URL    Announce each new ticket; KIND is json, wecom, dingtalk, feishu or slack
+                        (repeat for several). Deliveries are queued in the database and retried.
+  --rate-limit N        Requests per minute per client address to the API [default: 60];
+                        0 turns the limit off (for example behind a proxy that limits).
+  --timeout SECS        Longest time one request may take [default: 10].
+  -h, --help            Print this help and exit.
 
 On start it prints one line, `kefu-server listening on http://ADDR (db: PATH, static: DIR)`,
-and it stops gracefully on Ctrl-C or SIGTERM.
+and it stops gracefully on Ctrl-C or SIGTERM, finishing requests and webhook attempts in flight.
 ";
 
 /// How the server is set up: where it listens, where it stores tickets, what it serves.
@@ -32,18 +56,33 @@ and it stops gracefully on Ctrl-C or SIGTERM.
 pub struct Config {
     /// The `HOST:PORT` to bind, such as `127.0.0.1:8080` or `[::1]:0`.
     pub listen: String,
-    /// The SQLite database file.
-    pub db: PathBuf,
+    /// The SQLite file or PostgreSQL URL.
+    pub database: Database,
     /// A directory whose files are served for GET paths outside the API, if any.
     pub static_dir: Option<PathBuf>,
+    /// Origins allowed by CORS, such as `https://shop.example`.
+    pub allow_origins: Vec<String>,
+    /// Where new tickets are announced.
+    pub webhooks: Vec<WebhookTarget>,
+    /// The per-client limit, or `None` for no limit.
+    pub rate_limit: Option<RateLimit>,
+    /// The longest a request may take.
+    pub timeout: Duration,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
             listen: DEFAULT_LISTEN.to_owned(),
-            db: PathBuf::from(DEFAULT_DB),
+            database: Database::Sqlite(PathBuf::from(DEFAULT_DB)),
             static_dir: None,
+            allow_origins: Vec::new(),
+            webhooks: Vec::new(),
+            rate_limit: Some(RateLimit {
+                per_minute: DEFAULT_RATE_LIMIT,
+                burst: DEFAULT_RATE_LIMIT,
+            }),
+            timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
         }
     }
 }
@@ -70,6 +109,16 @@ pub enum ArgsError {
     Repeated(&'static str),
     /// A `--listen` value that is not `HOST:PORT`.
     InvalidListen(String),
+    /// Both an SQLite file and a PostgreSQL URL.
+    TwoDatabases,
+    /// A `--database-url` that is not `postgres://…`.
+    InvalidDatabaseUrl(String),
+    /// An `--allow-origin` that is not `scheme://host[:port]`.
+    InvalidOrigin(String),
+    /// A bad `--webhook`.
+    Webhook(WebhookError),
+    /// A flag that takes a whole number got something else.
+    InvalidNumber(&'static str, String),
 }
 
 impl fmt::Display for ArgsError {
@@ -77,7 +126,8 @@ impl fmt::Display for ArgsError {
         match self {
             Self::UnknownFlag(flag) => write!(
                 f,
-                "unknown flag `{flag}`; the flags are --listen, --db, --static and --help"
+                "unknown flag `{flag}`; the flags are --listen, --db, --database-url, --static, \
+                 --allow-origin, --webhook, --rate-limit, --timeout and --help"
             ),
             Self::UnexpectedArgument(arg) => write!(
                 f,
@@ -90,6 +140,25 @@ impl fmt::Display for ArgsError {
                 "`--listen {value}` is not HOST:PORT; use something like 127.0.0.1:8080 \
                  (port 0 picks a free port)"
             ),
+            Self::TwoDatabases => write!(
+                f,
+                "both an SQLite file (--db) and a PostgreSQL URL (--database-url or \
+                 DATABASE_URL) were given; pick one (unset DATABASE_URL to use --db)"
+            ),
+            Self::InvalidDatabaseUrl(_) => write!(
+                f,
+                "the database URL must start with postgres:// or postgresql://, like \
+                 postgres://kefu:secret@127.0.0.1:5432/kefu; for SQLite use --db PATH"
+            ),
+            Self::InvalidOrigin(origin) => write!(
+                f,
+                "`--allow-origin {origin}` is not an origin; write scheme and host only, like \
+                 https://shop.example or http://localhost:3000 (no path, no trailing slash)"
+            ),
+            Self::Webhook(err) => err.fmt(f),
+            Self::InvalidNumber(flag, value) => {
+                write!(f, "`{flag}` takes a whole number, not `{value}`")
+            }
         }
     }
 }
@@ -97,11 +166,20 @@ impl fmt::Display for ArgsError {
 impl std::error::Error for ArgsError {}
 
 impl Config {
-    /// Parses the arguments after the program name.
+    /// Parses the arguments after the program name, with no `DATABASE_URL` in the environment.
+    pub fn from_args<I>(args: I) -> Result<Command, ArgsError>
+    where
+        I: IntoIterator<Item = String>,
+    {
+        Self::from_args_and_env(args, None)
+    }
+
+    /// Parses the arguments after the program name; `database_url` is the `DATABASE_URL`
+    /// environment variable, if set.
     ///
     /// Flags take their value either as the next argument (`--db kefu.db`) or after `=`
     /// (`--db=kefu.db`). `--help` anywhere wins, so a user who asks for help always gets it.
-    pub fn from_args<I>(args: I) -> Result<Command, ArgsError>
+    pub fn from_args_and_env<I>(args: I, database_url: Option<String>) -> Result<Command, ArgsError>
     where
         I: IntoIterator<Item = String>,
     {
@@ -112,7 +190,12 @@ impl Config {
 
         let mut listen = None;
         let mut db = None;
+        let mut url = None;
         let mut static_dir = None;
+        let mut rate_limit = None;
+        let mut timeout = None;
+        let mut origins = Vec::new();
+        let mut webhooks = Vec::new();
         let mut iter = args.into_iter();
         while let Some(arg) = iter.next() {
             if !arg.starts_with('-') {
@@ -122,15 +205,17 @@ impl Config {
                 Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
                 None => (arg, None),
             };
-            let (name, slot): (&'static str, &mut Option<String>) = match flag.as_str() {
-                "--listen" => ("--listen", &mut listen),
-                "--db" => ("--db", &mut db),
-                "--static" => ("--static", &mut static_dir),
+            let name: &'static str = match flag.as_str() {
+                "--listen" => "--listen",
+                "--db" => "--db",
+                "--database-url" => "--database-url",
+                "--static" => "--static",
+                "--allow-origin" => "--allow-origin",
+                "--webhook" => "--webhook",
+                "--rate-limit" => "--rate-limit",
+                "--timeout" => "--timeout",
                 _ => return Err(ArgsError::UnknownFlag(flag)),
             };
-            if slot.is_some() {
-                return Err(ArgsError::Repeated(name));
-            }
             let value = match inline_value {
                 Some(value) => value,
                 // A following flag is not a value: `--db --static x` most likely lost a path.
@@ -142,6 +227,25 @@ impl Config {
             if value.is_empty() {
                 return Err(ArgsError::MissingValue(name));
             }
+            let slot = match name {
+                "--allow-origin" => {
+                    origins.push(parse_origin(&value)?);
+                    continue;
+                }
+                "--webhook" => {
+                    webhooks.push(value.parse().map_err(ArgsError::Webhook)?);
+                    continue;
+                }
+                "--listen" => &mut listen,
+                "--db" => &mut db,
+                "--database-url" => &mut url,
+                "--static" => &mut static_dir,
+                "--rate-limit" => &mut rate_limit,
+                _ => &mut timeout,
+            };
+            if slot.is_some() {
+                return Err(ArgsError::Repeated(name));
+            }
             *slot = Some(value);
         }
 
@@ -149,12 +253,54 @@ impl Config {
         if !is_host_port(&listen) {
             return Err(ArgsError::InvalidListen(listen));
         }
+        let url = url.or(database_url.filter(|value| !value.is_empty()));
+        let database = match (db, url) {
+            (Some(_), Some(_)) => return Err(ArgsError::TwoDatabases),
+            (Some(path), None) => Database::Sqlite(PathBuf::from(path)),
+            (None, Some(url)) => match Database::parse(&url) {
+                Database::Postgres(url) => Database::Postgres(url),
+                Database::Sqlite(_) => return Err(ArgsError::InvalidDatabaseUrl(url)),
+            },
+            (None, None) => Database::Sqlite(PathBuf::from(DEFAULT_DB)),
+        };
+        let number = |flag: &'static str, value: Option<String>, default: u64| match value {
+            None => Ok(default),
+            Some(value) => value
+                .parse::<u64>()
+                .map_err(|_| ArgsError::InvalidNumber(flag, value)),
+        };
+        let per_minute = number("--rate-limit", rate_limit, u64::from(DEFAULT_RATE_LIMIT))?;
+        let per_minute = u32::try_from(per_minute).unwrap_or(u32::MAX);
+        let timeout_secs = number("--timeout", timeout, DEFAULT_TIMEOUT_SECS)?;
+        if timeout_secs == 0 {
+            return Err(ArgsError::InvalidNumber("--timeout", "0".into()));
+        }
         Ok(Command::Run(Config {
             listen,
-            db: db.map_or_else(|| PathBuf::from(DEFAULT_DB), PathBuf::from),
+            database,
             static_dir: static_dir.map(PathBuf::from),
+            allow_origins: origins,
+            webhooks,
+            rate_limit: (per_minute > 0).then_some(RateLimit {
+                per_minute,
+                burst: per_minute,
+            }),
+            timeout: Duration::from_secs(timeout_secs),
         }))
     }
+}
+
+/// Checks that `value` is a bare origin as browsers send it in `Origin`: `scheme://host[:port]`.
+fn parse_origin(value: &str) -> Result<String, ArgsError> {
+    let invalid = || ArgsError::InvalidOrigin(value.to_owned());
+    let (scheme, host) = value.split_once("://").ok_or_else(invalid)?;
+    if !matches!(scheme, "http" | "https")
+        || host.is_empty()
+        || host.contains(['/', '?', '#', ' ', '@'])
+    {
+        return Err(invalid());
+    }
+    Ok(value.to_owned())
 }
 
 /// Whether `value` is `HOST:PORT` with a non-empty host and a port number, which catches the
@@ -184,8 +330,9 @@ mod tests {
     fn all_flags_both_spellings() {
         let expected = Command::Run(Config {
             listen: "127.0.0.1:0".into(),
-            db: "data/t.db".into(),
+            database: Database::Sqlite("data/t.db".into()),
             static_dir: Some("dist".into()),
+            ..Config::default()
         });
         assert_eq!(
             parse(&[
@@ -245,6 +392,85 @@ mod tests {
         for listen in ["localhost:8080", "[::1]:0", "0.0.0.0:80"] {
             assert!(parse(&["--listen", listen]).is_ok(), "{listen}");
         }
+    }
+
+    #[test]
+    fn database_from_flag_or_environment() {
+        let url = "postgres://kefu:secret@127.0.0.1:5432/kefu";
+        let run = |args: &[&str], env: Option<&str>| {
+            Config::from_args_and_env(args.iter().map(|a| (*a).to_owned()), env.map(Into::into))
+        };
+        let database = |command: Command| match command {
+            Command::Run(config) => config.database,
+            Command::Help => unreachable!(),
+        };
+        assert_eq!(
+            database(run(&[], Some(url)).unwrap()),
+            Database::Postgres(url.into())
+        );
+        assert_eq!(
+            database(run(&["--database-url", url], None).unwrap()),
+            Database::Postgres(url.into())
+        );
+        assert_eq!(
+            run(&["--db", "x.db"], Some(url)),
+            Err(ArgsError::TwoDatabases)
+        );
+        assert_eq!(
+            run(&["--database-url", "mysql://x"], None),
+            Err(ArgsError::InvalidDatabaseUrl("mysql://x".into()))
+        );
+        assert_eq!(
+            Database::Postgres(url.into()).to_string(),
+            "postgres://kefu:***@127.0.0.1:5432/kefu"
+        );
+    }
+
+    #[test]
+    fn hardening_flags() {
+        let Ok(Command::Run(config)) = parse(&[
+            "--allow-origin",
+            "https://shop.example",
+            "--allow-origin=http://localhost:3000",
+            "--webhook",
+            "slack=https://hooks.example/T1",
+            "--webhook=json=http://127.0.0.1:9/x",
+            "--rate-limit",
+            "5",
+            "--timeout=3",
+        ]) else {
+            panic!("did not parse");
+        };
+        assert_eq!(
+            config.allow_origins,
+            ["https://shop.example", "http://localhost:3000"]
+        );
+        assert_eq!(config.webhooks.len(), 2);
+        assert_eq!(config.rate_limit.map(|r| r.per_minute), Some(5));
+        assert_eq!(config.timeout, Duration::from_secs(3));
+        let Ok(Command::Run(off)) = parse(&["--rate-limit", "0"]) else {
+            panic!("did not parse");
+        };
+        assert_eq!(off.rate_limit, None);
+        for origin in [
+            "https://shop.example/",
+            "shop.example",
+            "ftp://x",
+            "https://a/b",
+        ] {
+            assert_eq!(
+                parse(&["--allow-origin", origin]),
+                Err(ArgsError::InvalidOrigin(origin.into()))
+            );
+        }
+        assert_eq!(
+            parse(&["--timeout", "soon"]),
+            Err(ArgsError::InvalidNumber("--timeout", "soon".into()))
+        );
+        assert!(matches!(
+            parse(&["--webhook", "teams=https://x.example/"]),
+            Err(ArgsError::Webhook(_))
+        ));
     }
 
     #[test]

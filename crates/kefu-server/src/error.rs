@@ -3,11 +3,15 @@
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kefu_protocol::{ApiError, FieldError, error_code};
 
 use crate::store::StoreError;
+
+/// Marks a response as an [`AppError`] with this code, for the metrics layer.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused(pub &'static str);
 
 /// A request that could not be answered successfully.
 ///
@@ -25,6 +29,10 @@ pub enum AppError {
     UnsupportedContentType,
     /// The body exceeded [`crate::MAX_BODY_BYTES`].
     PayloadTooLarge,
+    /// The client sent too many requests; it may try again after this many seconds.
+    RateLimited(u64),
+    /// The request took longer than the configured timeout.
+    Timeout,
     /// No route matched.
     NotFound,
     /// The route exists but not for this method.
@@ -43,10 +51,30 @@ impl AppError {
             }
             Self::InvalidField(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable code of this error, also the `reason` label in `/metrics`.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Rejected => error_code::REJECTED,
+            Self::InvalidField(_) => error_code::INVALID_FIELD,
+            Self::InvalidJson(_) => error_code::INVALID_JSON,
+            Self::UnsupportedContentType => error_code::UNSUPPORTED_CONTENT_TYPE,
+            Self::PayloadTooLarge => error_code::PAYLOAD_TOO_LARGE,
+            Self::RateLimited(_) => error_code::RATE_LIMITED,
+            Self::Timeout => error_code::TIMEOUT,
+            Self::NotFound => error_code::NOT_FOUND,
+            Self::MethodNotAllowed => error_code::METHOD_NOT_ALLOWED,
+            Self::Storage(_) => error_code::UNAVAILABLE,
+            Self::Internal(_) => error_code::INTERNAL,
         }
     }
 
@@ -74,10 +102,25 @@ impl AppError {
                     crate::MAX_BODY_BYTES / 1024
                 ),
             ),
+            Self::RateLimited(seconds) => ApiError::new(
+                error_code::RATE_LIMITED,
+                None,
+                format!(
+                    "Too many requests from your network. Please wait {seconds} seconds and try \
+                     again; nothing you sent was lost."
+                ),
+            ),
+            Self::Timeout => ApiError::new(
+                error_code::TIMEOUT,
+                None,
+                "The request took too long to arrive or to answer. Please send it again; \
+                 sending a ticket again will not create a duplicate.",
+            ),
             Self::NotFound => ApiError::new(
                 error_code::NOT_FOUND,
                 None,
-                "There is nothing at this address. Tickets are sent by POST to /api/v1/tickets.",
+                "There is nothing at this address. Tickets are sent by POST to /api/v1/tickets, \
+                 events to /api/v1/events.",
             ),
             Self::MethodNotAllowed => ApiError::new(
                 error_code::METHOD_NOT_ALLOWED,
@@ -109,7 +152,20 @@ impl IntoResponse for AppError {
             _ => {}
         }
         let status = self.status();
-        (status, Json(self.body())).into_response()
+        let code = self.code();
+        let retry_after = match &self {
+            Self::RateLimited(seconds) => Some(*seconds),
+            _ => None,
+        };
+        let mut response = (status, Json(self.body())).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        // The metrics layer counts refusals by this code without parsing the body.
+        response.extensions_mut().insert(Refused(code));
+        response
     }
 }
 

@@ -23,12 +23,16 @@ const RUNS: usize = 20;
 /// The loader's budget (issue: "under 5 KB gzip").
 const LOADER_BUDGET: u64 = 5 * 1024;
 
-/// `cargo xtask bench embed`: builds, measures and prints the section alone.
+const START: &str = "<!-- embed bench: start -->";
+const END: &str = "<!-- embed bench: end -->";
+
+/// `cargo xtask bench embed`: builds, measures, prints and updates its section of BENCHMARKS.md.
 pub(super) fn bench_alone() -> Result<()> {
     let tools = crate::setup::setup()?;
     dist(&tools)?;
-    print!("{}", measure_and_render(&tools)?);
-    Ok(())
+    let section = measure_and_render(&tools)?;
+    print!("{section}");
+    super::replace_marked_section(START, END, &section)
 }
 
 /// Measures against the current `dist/` (the caller has built it) and renders the section.
@@ -66,7 +70,7 @@ pub(super) fn measure_and_render(tools: &Tools) -> Result<String> {
             .unwrap_or_default()
     };
     let mut out = String::new();
-    writeln!(out, "## Embedding: loader size and opening time\n")?;
+    writeln!(out, "{START}\n## Embedding: loader size and opening time\n")?;
     writeln!(
         out,
         "What a page pays for Kefu. Sizes of `dist/` as shipped (gzip -9). Opening time: click on \
@@ -112,7 +116,7 @@ pub(super) fn measure_and_render(tools: &Tools) -> Result<String> {
             percentile(&frame, 0.95)
         )?;
     }
-    writeln!(out)?;
+    writeln!(out, "\n{END}")?;
     Ok(out)
 }
 
