@@ -39,6 +39,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { kb_dir } => kb::check(&kb_dir),
         Command::Build { kb_dir, output } => kb::build(&kb_dir, &output),
         Command::Search(search_args) => kb::search(&search_args),
+        Command::Synonyms {
+            kb_dir,
+            learned_only,
+        } => kb::synonyms(&kb_dir, learned_only),
     }
 }
 

@@ -33,7 +33,7 @@ pub const MAGIC: [u8; 8] = *b"KEFUKB\r\n";
 
 /// The bundle format this build reads and writes. Bump on any change to the layout or to the
 /// encoding of a section; older readers then refuse the bundle with a clear message.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const HEADER_LEN: usize = 36;
 const SECTION_NAMES: [&str; 5] = ["meta", "directory", "store", "terms", "postings"];
@@ -46,6 +46,9 @@ pub struct BundleMeta {
     /// Groups of words or phrases customers use interchangeably (`退货`, `退换货`, `return`), as
     /// editors define them. A query containing one phrase of a group also matches the others.
     pub synonyms: Vec<Vec<String>>,
+    /// Word pairs the KB compiler learned from FAQ similar questions (`kefu_kb::learn`); they
+    /// count less than editors' synonyms.
+    pub learned_synonyms: Vec<crate::index::LearnedSynonym>,
 }
 
 impl BundleMeta {
@@ -53,6 +56,7 @@ impl BundleMeta {
         BundleMeta {
             default_locale: default_locale.to_owned(),
             synonyms: Vec::new(),
+            learned_synonyms: Vec::new(),
         }
     }
 }
@@ -112,13 +116,14 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
 
     let mut store = Vec::new();
     let mut directory = Vec::with_capacity(docs.len());
-    for (doc, field_lens) in docs.iter().zip(field_lens) {
+    for (doc, (field_lens, question_lens)) in docs.iter().zip(field_lens) {
         let store_start = store.len() as u32;
         // Encoding plain data into a Vec cannot fail; an error would be a postcard bug.
         store.extend(postcard::to_allocvec(&StoredBody::of(doc)).unwrap_or_default());
         directory.push(DocRecord {
             entry: doc.entry(),
             field_lens,
+            question_lens,
             store_start,
             store_end: store.len() as u32,
         });

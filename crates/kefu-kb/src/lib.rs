@@ -77,6 +77,7 @@ mod csv;
 mod diagnostic;
 mod faq;
 mod front_matter;
+pub mod learn;
 mod markdown;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -261,6 +262,10 @@ impl Compiler<'_> {
         compiled
             .documents
             .sort_by(|a, b| (&a.locale, &a.id).cmp(&(&b.locale, &b.id)));
+        let veto = config
+            .as_ref()
+            .map_or(&[][..], |config| &config.learned_synonyms_veto[..]);
+        compiled.meta.learned_synonyms = learn::learn_synonyms(&compiled.documents, veto);
         compiled
     }
 
