@@ -368,9 +368,15 @@ pub struct Index {
     store: Vec<u8>,
     terms: fst::Map<Vec<u8>>,
     postings: Vec<u8>,
-    avg_field_lens: [f32; NUM_FIELDS],
-    /// Mean length in tokens of a phrasing: a title or one similar question.
-    avg_instance_len: f32,
+    /// Per document, each field's weight divided by its BM25 length normalisation: what one
+    /// occurrence in that field counts, computed once at load rather than for every posting.
+    field_factors: Vec<[f32; NUM_FIELDS]>,
+    /// Per document, where its phrasings' entries start in `instance_factors` (one more entry
+    /// than there are documents, so document `d` has `offsets[d]..offsets[d + 1]`).
+    instance_offsets: Vec<u32>,
+    /// Per phrasing (each document's title, then its first similar questions), the saturated,
+    /// length-normalised weight of one term occurring in it, computed once at load.
+    instance_factors: Vec<f32>,
     /// For each locale of the KB, which documents a customer in that locale sees: its own, plus
     /// default-locale documents that have no translation in it.
     locale_views: Vec<(String, Vec<bool>)>,
@@ -426,6 +432,17 @@ impl Index {
         }
         let count = parts.docs.len().max(1) as f64;
         let avg_field_lens = totals.map(|total| ((total / count) as f32).max(1.0));
+        let field_factors = parts
+            .docs
+            .iter()
+            .map(|record| {
+                std::array::from_fn(|field| {
+                    let norm = 1.0 - FIELD_B[field]
+                        + FIELD_B[field] * record.field_lens[field] as f32 / avg_field_lens[field];
+                    FIELD_WEIGHTS[field] / norm
+                })
+            })
+            .collect();
         let (instance_total, n_instances) =
             parts
                 .docs
@@ -438,6 +455,20 @@ impl Index {
                     )
                 });
         let avg_instance_len = ((instance_total / n_instances.max(1) as f64) as f32).max(1.0);
+        // Within one short phrasing a term's frequency is almost always one, so only its length
+        // matters: a phrasing the query fills scores highest.
+        let factor = |len: u32| {
+            let tf = 1.0 / (1.0 - INSTANCE_B + INSTANCE_B * len as f32 / avg_instance_len);
+            tf * (K1 + 1.0) / (tf + K1)
+        };
+        let mut instance_offsets = Vec::with_capacity(parts.docs.len() + 1);
+        let mut instance_factors = Vec::with_capacity(n_instances);
+        for record in &parts.docs {
+            instance_offsets.push(instance_factors.len() as u32);
+            instance_factors.push(factor(record.field_lens[Field::Title as usize]));
+            instance_factors.extend(record.question_lens.iter().map(|&l| factor(u32::from(l))));
+        }
+        instance_offsets.push(instance_factors.len() as u32);
         // Each phrase keeps the terms that carry its meaning: not its lone CJK characters, which
         // would stand in for the phrase at full synonym weight, nor its stop words.
         let synonyms = parts
@@ -492,8 +523,9 @@ impl Index {
             store: parts.store,
             terms,
             postings: parts.postings,
-            avg_field_lens,
-            avg_instance_len,
+            field_factors,
+            instance_offsets,
+            instance_factors,
             checksum: parts.checksum,
         };
         index.locale_views = index.build_locale_views();
@@ -761,18 +793,16 @@ impl Index {
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
                     }
-                    let (Some(record), Some(slot)) =
-                        (self.docs.get(doc as usize), slot_of.get_mut(doc as usize))
-                    else {
+                    let (Some(field_factors), Some(slot)) = (
+                        self.field_factors.get(doc as usize),
+                        slot_of.get_mut(doc as usize),
+                    ) else {
                         continue;
                     };
-                    let weighted_tf: f32 = (0..NUM_FIELDS)
-                        .map(|field| {
-                            let norm = 1.0 - FIELD_B[field]
-                                + FIELD_B[field] * record.field_lens[field] as f32
-                                    / self.avg_field_lens[field];
-                            FIELD_WEIGHTS[field] * freqs[field] as f32 / norm
-                        })
+                    let weighted_tf: f32 = freqs
+                        .iter()
+                        .zip(field_factors)
+                        .map(|(freq, factor)| *freq as f32 * *factor)
                         .sum();
                     let contribution = weight * idf * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
                     if *slot == u32::MAX {
@@ -780,44 +810,33 @@ impl Index {
                         touched.push(doc);
                         contributions.extend(std::iter::repeat_n(0.0, n_terms));
                         instance_start.push(instance_cells.len() as u32);
-                        let n_instances = 1 + record.question_lens.len();
+                        let n_instances = self.instance_factors(doc).len();
                         instance_cells.extend(std::iter::repeat_n(0.0, n_instances * n_terms));
                     }
                     let cell = &mut contributions[*slot as usize * n_terms + query_idx];
                     if contribution > *cell {
                         *cell = contribution;
                     }
-                    {
-                        let start = instance_start[*slot as usize] as usize;
-                        // Within one short phrasing a term's frequency is almost always one, so
-                        // only its length matters: a phrasing the query fills scores highest.
-                        let instance_contribution = |len: u32| {
-                            let norm =
-                                1.0 - INSTANCE_B + INSTANCE_B * len as f32 / self.avg_instance_len;
-                            let tf = 1.0 / norm;
-                            weight * idf * tf * (K1 + 1.0) / (tf + K1)
-                        };
-                        let mut update = |instance: usize, len: u32| {
-                            if let Some(cell) =
-                                instance_cells.get_mut(start + instance * n_terms + query_idx)
-                            {
-                                let value = instance_contribution(len);
-                                if value > *cell {
-                                    *cell = value;
-                                }
-                            }
-                        };
-                        if freqs[Field::Title as usize] > 0 {
-                            update(0, record.field_lens[Field::Title as usize]);
-                        }
-                        let mut bits = questions;
-                        while bits != 0 {
-                            let question_idx = bits.trailing_zeros() as usize;
-                            bits &= bits - 1;
-                            if let Some(&len) = record.question_lens.get(question_idx) {
-                                update(1 + question_idx, u32::from(len));
+                    let start = instance_start[*slot as usize] as usize;
+                    let factors = self.instance_factors(doc);
+                    let mut update = |instance: usize| {
+                        if let (Some(cell), Some(factor)) = (
+                            instance_cells.get_mut(start + instance * n_terms + query_idx),
+                            factors.get(instance),
+                        ) {
+                            let value = weight * idf * factor;
+                            if value > *cell {
+                                *cell = value;
                             }
                         }
+                    };
+                    if freqs[Field::Title as usize] > 0 {
+                        update(0);
+                    }
+                    let mut bits = questions;
+                    while bits != 0 {
+                        update(1 + bits.trailing_zeros() as usize);
+                        bits &= bits - 1;
                     }
                 }
                 matches.push(TermMatch {
@@ -851,21 +870,22 @@ impl Index {
                 let coverage = matched / n_counted;
                 // The best single phrasing, scored and covered the same way.
                 let start = instance_start[slot] as usize;
-                let n_instances = self.docs[doc as usize].question_lens.len() + 1;
-                let best_instance = (0..n_instances)
-                    .filter_map(|instance| {
-                        instance_cells
-                            .get(start + instance * n_terms..start + (instance + 1) * n_terms)
-                    })
-                    .map(|cells| {
-                        let matched = cells
-                            .iter()
-                            .zip(&counts)
-                            .filter(|(c, counted)| **counted && **c > 0.0)
-                            .count() as f32;
-                        cells.iter().sum::<f32>() * (matched / n_counted).sqrt()
-                    })
-                    .fold(0.0, f32::max);
+                let n_instances = self.instance_factors(doc).len();
+                let mut best_instance = 0f32;
+                let rows = instance_cells
+                    .get(start..start + n_instances * n_terms)
+                    .unwrap_or_default();
+                for row in rows.chunks_exact(n_terms) {
+                    let (mut sum, mut matched) = (0f32, 0u32);
+                    for (cell, counted) in row.iter().zip(&counts) {
+                        sum += cell;
+                        matched += u32::from(*counted && *cell > 0.0);
+                    }
+                    if sum > 0.0 {
+                        best_instance =
+                            best_instance.max(sum * (matched as f32 / n_counted).sqrt());
+                    }
+                }
                 (matched > 0.0).then(|| Ranked {
                     doc,
                     score: cells.iter().sum::<f32>() * coverage.sqrt()
@@ -877,6 +897,22 @@ impl Index {
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         ranked.truncate(options.limit);
         (ranked, matches)
+    }
+
+    /// The weights of one term occurring in each phrasing of document `doc` (see
+    /// `instance_factors`); empty for a number that is no document.
+    fn instance_factors(&self, doc: u32) -> &[f32] {
+        let doc = doc as usize;
+        match (
+            self.instance_offsets.get(doc),
+            self.instance_offsets.get(doc + 1),
+        ) {
+            (Some(&start), Some(&end)) => self
+                .instance_factors
+                .get(start as usize..end as usize)
+                .unwrap_or_default(),
+            _ => &[],
+        }
     }
 
     /// The words of the titles and similar questions of the `visible` documents, with counts.
