@@ -126,7 +126,11 @@ pub const MIN_SKIPPED_DF: usize = 100;
 
 /// Weight of a stop word (`how`, `the`, `my`) relative to other words. Range 0.0–1.0: it still
 /// breaks ties between otherwise equal documents, but cannot outweigh a word that carries meaning.
-pub const STOP_WORD_WEIGHT: f32 = 0.2;
+/// Since phrasings are also scored one by one, the small words a query shares with a similar
+/// question say a little more about which phrasing it is (banking77-dev hit@5 / MRR@10, tuning
+/// half: 0.1 → 92.9 / 82.3, 0.2 → 92.9 / 82.6, 0.4 → 93.0 / 82.9, 0.5 → 92.9 / 82.9; held-out
+/// half 92.4 / 81.5 at 0.2, 92.6 / 81.8 at 0.4).
+pub const STOP_WORD_WEIGHT: f32 = 0.4;
 
 /// How much the best single phrasing of a document (its title or one similar question) adds to
 /// its score over all fields. Range 0.0 (off) to about 4.0. FAQ matching is per paraphrase: a
