@@ -12,8 +12,9 @@
 //! a prefix of while the customer is typing, typo corrections, editors' synonyms and synonyms
 //! learned from FAQ similar questions), times the square root of the share of query terms it
 //! matched, so a document that answers the whole question outranks one that repeats a single
-//! word. To that adds [`INSTANCE_WEIGHT`] times the best score of a single phrasing (the title or
-//! one similar question, scored the same way on its own): FAQ matching is per paraphrase.
+//! word. To the leading [`RERANK_CANDIDATES`] documents adds [`INSTANCE_WEIGHT`] times the best
+//! score of a single phrasing (the title or one similar question, scored the same way on its
+//! own): FAQ matching is per paraphrase.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -146,6 +147,13 @@ pub const INSTANCE_WEIGHT: f32 = 2.0;
 /// half, hit@5: 0.2 → 91.5, 0.5 → 92.1, 0.8 → 92.5, 1.0 → 92.7).
 pub const INSTANCE_B: f32 = 1.0;
 
+/// How many of the best documents by their field scores get the phrasing bonus of
+/// [`INSTANCE_WEIGHT`] before the final order is cut to the requested limit. At least 1; the
+/// bonus reorders the leading candidates, and scoring every document a query touches cost twice
+/// the time of the whole search on a 10,000-article KB. With 100, hit@1, hit@5 and MRR@10 on both
+/// shared sets are exactly those of scoring every document.
+pub const RERANK_CANDIDATES: usize = 100;
+
 /// Similar questions beyond this many per document are still indexed, but only in the bag of all
 /// questions, not as phrasings of their own (a question's bit must fit a `u32` mask).
 pub const MAX_QUESTION_INSTANCES: usize = 32;
@@ -194,6 +202,8 @@ struct TermMatch {
     query_idx: usize,
     term: String,
     weight: f32,
+    /// The idf the term was scored with.
+    idf: f32,
     postings: Postings,
 }
 
@@ -729,10 +739,6 @@ impl Index {
         let mut slot_of: Vec<u32> = vec![u32::MAX; self.docs.len()];
         let mut touched: Vec<u32> = Vec::new();
         let mut contributions: Vec<f32> = Vec::new();
-        // The same per phrasing (the title, then each similar question): where each slot's cells
-        // start, `n_terms` cells per phrasing.
-        let mut instance_start: Vec<u32> = Vec::new();
-        let mut instance_cells: Vec<f32> = Vec::new();
         let mut matches: Vec<TermMatch> = Vec::new();
 
         let mut synonyms = self.synonym_terms(query_terms);
@@ -788,12 +794,7 @@ impl Index {
                 } else {
                     postings.len()
                 });
-                for &Posting {
-                    doc,
-                    freqs,
-                    questions,
-                } in &postings
-                {
+                for &Posting { doc, freqs, .. } in &postings {
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
                     }
@@ -813,40 +814,17 @@ impl Index {
                         *slot = touched.len() as u32;
                         touched.push(doc);
                         contributions.extend(std::iter::repeat_n(0.0, n_terms));
-                        instance_start.push(instance_cells.len() as u32);
-                        let n_instances = self.instance_factors(doc).len();
-                        instance_cells.extend(std::iter::repeat_n(0.0, n_instances * n_terms));
                     }
                     let cell = &mut contributions[*slot as usize * n_terms + query_idx];
                     if contribution > *cell {
                         *cell = contribution;
-                    }
-                    let start = instance_start[*slot as usize] as usize;
-                    let factors = self.instance_factors(doc);
-                    let mut update = |instance: usize| {
-                        if let (Some(cell), Some(factor)) = (
-                            instance_cells.get_mut(start + instance * n_terms + query_idx),
-                            factors.get(instance),
-                        ) {
-                            let value = weight * idf * factor;
-                            if value > *cell {
-                                *cell = value;
-                            }
-                        }
-                    };
-                    if freqs[Field::Title as usize] > 0 {
-                        update(0);
-                    }
-                    let mut bits = questions;
-                    while bits != 0 {
-                        update(1 + bits.trailing_zeros() as usize);
-                        bits &= bits - 1;
                     }
                 }
                 matches.push(TermMatch {
                     query_idx,
                     term,
                     weight,
+                    idf,
                     postings,
                 });
             }
@@ -872,33 +850,93 @@ impl Index {
                     .filter(|(c, counted)| **counted && **c > 0.0)
                     .count() as f32;
                 let coverage = matched / n_counted;
-                // The best single phrasing, scored and covered the same way.
-                let start = instance_start[slot] as usize;
-                let n_instances = self.instance_factors(doc).len();
-                let mut best_instance = 0f32;
-                let rows = instance_cells
-                    .get(start..start + n_instances * n_terms)
-                    .unwrap_or_default();
-                for row in rows.chunks_exact(n_terms) {
-                    let (mut sum, mut matched) = (0f32, 0u32);
-                    for (cell, counted) in row.iter().zip(&counts) {
-                        sum += cell;
-                        matched += u32::from(*counted && *cell > 0.0);
-                    }
-                    if sum > 0.0 {
-                        best_instance =
-                            best_instance.max(sum * (matched as f32 / n_counted).sqrt());
-                    }
-                }
                 (matched > 0.0).then(|| Ranked {
                     doc,
-                    score: cells.iter().sum::<f32>() * coverage.sqrt()
-                        + INSTANCE_WEIGHT * best_instance,
+                    score: cells.iter().sum::<f32>() * coverage.sqrt(),
                 })
             })
             .collect();
         // Deterministic: higher score first, then lower document number.
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        let by_score = |a: &Ranked, b: &Ranked| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+        ranked.sort_by(by_score);
+        // The best single phrasing of each candidate, from the postings already decoded: only
+        // for the leading candidates, since in a large KB a query touches thousands of
+        // documents and the phrasing bonus only reorders those near the top.
+        ranked.truncate(options.limit.max(RERANK_CANDIDATES));
+        // `slot_of` now maps each candidate to its place in `ranked`, and `cells` holds, per
+        // candidate, `n_terms` cells for each of its phrasings.
+        for &doc in &touched {
+            if let Some(slot) = slot_of.get_mut(doc as usize) {
+                *slot = u32::MAX;
+            }
+        }
+        let mut cell_starts = Vec::with_capacity(ranked.len());
+        let mut n_cells = 0;
+        for (candidate, hit) in ranked.iter().enumerate() {
+            if let Some(slot) = slot_of.get_mut(hit.doc as usize) {
+                *slot = candidate as u32;
+            }
+            cell_starts.push(n_cells);
+            n_cells += self.instance_factors(hit.doc).len() * n_terms;
+        }
+        let mut cells = vec![0f32; n_cells];
+        for term_match in &matches {
+            let mut visit = |posting: &Posting| {
+                let Some(&candidate) = slot_of.get(posting.doc as usize) else {
+                    return;
+                };
+                let Some(&start) = cell_starts.get(candidate as usize) else {
+                    return;
+                };
+                let factors = self.instance_factors(posting.doc);
+                let mut update = |instance: usize| {
+                    if let (Some(cell), Some(factor)) = (
+                        cells.get_mut(start + instance * n_terms + term_match.query_idx),
+                        factors.get(instance),
+                    ) {
+                        *cell = cell.max(term_match.weight * term_match.idf * factor);
+                    }
+                };
+                if posting.freqs[Field::Title as usize] > 0 {
+                    update(0);
+                }
+                let mut bits = posting.questions;
+                while bits != 0 {
+                    update(1 + bits.trailing_zeros() as usize);
+                    bits &= bits - 1;
+                }
+            };
+            // Walk a short postings list; look the candidates up in a long one.
+            if term_match.postings.len() <= ranked.len() * 8 {
+                term_match.postings.iter().for_each(&mut visit);
+            } else {
+                for hit in &ranked {
+                    if let Ok(at) = term_match
+                        .postings
+                        .binary_search_by_key(&hit.doc, |posting| posting.doc)
+                    {
+                        visit(&term_match.postings[at]);
+                    }
+                }
+            }
+        }
+        for (hit, &start) in ranked.iter_mut().zip(&cell_starts) {
+            let n_instances = self.instance_factors(hit.doc).len();
+            let rows = cells
+                .get(start..start + n_instances * n_terms)
+                .unwrap_or_default();
+            let mut best_instance = 0f32;
+            for row in rows.chunks_exact(n_terms) {
+                let (mut sum, mut matched) = (0f32, 0u32);
+                for (cell, counted) in row.iter().zip(&counts) {
+                    sum += cell;
+                    matched += u32::from(*counted && *cell > 0.0);
+                }
+                best_instance = best_instance.max(sum * (matched as f32 / n_counted).sqrt());
+            }
+            hit.score += INSTANCE_WEIGHT * best_instance;
+        }
+        ranked.sort_by(by_score);
         ranked.truncate(options.limit);
         (ranked, matches)
     }
