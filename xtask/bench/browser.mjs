@@ -8,8 +8,10 @@
 //   kefu/                  the files of `cargo xtask dist` (the release build a site ships)
 //   peers/                 MiniSearch's and FlexSearch's browser ES modules
 //   sets/<set>.json        the data set; sets/<set>.kb.bin: Kefu's bundle built from it
+//   sets/scale-10k.*       the generated 10,000-article KB: kb.bin, and queries.json as
+//                          [{q, locale}] (each query in its article's locale)
 
-import { RESULTS, peerConfigurations, timeQueries } from "./configurations.mjs";
+import { RESULTS, WARM_UP, peerConfigurations, percentile, timeQueries } from "./configurations.mjs";
 
 async function fetchOk(url) {
   const response = await fetch(url);
@@ -60,4 +62,35 @@ async function kefuBench(setName, locale) {
   return { crossOriginIsolated: self.crossOriginIsolated, rows };
 }
 
+/**
+ * Times Kefu's wasm alone on a KB without gold answers (the generated scale KB): 20 untimed
+ * warm-up queries, then each query timed in its own locale, as `timeQueries` does for the sets.
+ * Resolves with `{crossOriginIsolated, rows: [{key, p50_ms, p95_ms}]}`.
+ */
+async function kefuScale(name) {
+  const manifest = await (await fetchOk("bench.json")).json();
+  const glue = await import(new URL(manifest.glue, location.href).href);
+  await glue.default({ module_or_path: new URL(manifest.wasm, location.href) });
+  const queries = await (await fetchOk(`sets/${name}.queries.json`)).json();
+  const bundle = new Uint8Array(await (await fetchOk(`sets/${name}.kb.bin`)).arrayBuffer());
+  const engine = new glue.Engine(bundle);
+  try {
+    for (const { q, locale } of queries.slice(0, WARM_UP)) {
+      engine.search_ids(q, locale, RESULTS);
+    }
+    const latencies = [];
+    for (const { q, locale } of queries) {
+      const start = performance.now();
+      engine.search_ids(q, locale, RESULTS);
+      latencies.push(performance.now() - start);
+    }
+    latencies.sort((a, b) => a - b);
+    const row = { key: "kefu", p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95) };
+    return { crossOriginIsolated: self.crossOriginIsolated, rows: [row] };
+  } finally {
+    engine.free();
+  }
+}
+
 window.kefuBench = kefuBench;
+window.kefuScale = kefuScale;

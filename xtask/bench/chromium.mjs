@@ -4,6 +4,9 @@
 //
 // usage: KEFU_CHROMIUM=/usr/bin/chromium node xtask/bench/chromium.mjs BASE_URL SET:LOCALE...
 //
+// A LOCALE of `*` times Kefu alone on a KB whose queries carry their own locale (the generated
+// scale KB, browser.mjs's kefuScale); its rows have no `ranked` ids.
+//
 // BASE_URL serves the site xtask assembled (target/bench/site, with kefu-server --static). The
 // browser is the machine's Chromium, launched by tests/e2e/harness.mjs's launchBrowser
 // (playwright-core from tests/node_modules, which `cargo xtask setup` installs); nothing is
@@ -50,10 +53,11 @@ try {
       await page.waitForFunction(() => typeof window.kefuBench === "function", null, {
         timeout: 30000,
       });
-      result = await page.evaluate(([set, locale]) => window.kefuBench(set, locale), [
-        set,
-        locale,
-      ]);
+      result = await page.evaluate(
+        ([set, locale]) =>
+          locale === "*" ? window.kefuScale(set) : window.kefuBench(set, locale),
+        [set, locale],
+      );
     } catch (error) {
       // What the page said is usually the cause (a module that did not load, a bad bundle).
       throw new Error(`${set}: ${error.message}\n${problems.join("\n")}`);

@@ -14,6 +14,10 @@ Usage:
   kefu kb build [KB_DIR] [-o BUNDLE]
       Compile a knowledge base into the bundle the widget loads (default BUNDLE: dist/kb.bin).
       Nothing is written when the knowledge base has errors.
+  kefu kb synonyms [KB_DIR] [--learned]
+      List the KB's synonyms: the editors' groups from kb.toml and the pairs learned from FAQ
+      similar questions (only those with --learned). Veto a learned pair in kb.toml with
+      learned_synonyms_veto = [[\"word\", \"other\"]].
   kefu kb search BUNDLE [QUERY] [--locale L] [--limit N] [--json]
       Search a bundle as the widget would (default: the bundle's default locale, 10 hits).
       Without QUERY, read one query per line from standard input and write one JSON line each.
@@ -47,6 +51,10 @@ pub enum Command {
     Search(SearchArgs),
     /// `kefu tickets …` and `kefu report`.
     Data(crate::tickets::DataArgs),
+    Synonyms {
+        kb_dir: PathBuf,
+        learned_only: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,14 +103,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         Some("-V" | "--version") => Ok(Command::Version),
         Some("kb") => match args.next().as_deref() {
             None => Err(usage_error(
-                "`kefu kb` needs a subcommand: check, build or search",
+                "`kefu kb` needs a subcommand: check, build, search or synonyms",
             )),
             Some("-h" | "--help" | "help") => Ok(Command::Help),
-            Some(subcommand @ ("check" | "build" | "search")) => {
+            Some(subcommand @ ("check" | "build" | "search" | "synonyms")) => {
                 parse_kb(subcommand, args.collect())
             }
             Some(other) => Err(usage_error(format!(
-                "unknown subcommand `kefu kb {other}`; the subcommands are check, build and search"
+                "unknown subcommand `kefu kb {other}`; the subcommands are check, build, search and synonyms"
             ))),
         },
         Some(word @ ("tickets" | "report")) => {
@@ -124,6 +132,7 @@ struct Parsed {
     locale: Option<String>,
     limit: Option<String>,
     json: bool,
+    learned: bool,
     help: bool,
 }
 
@@ -157,6 +166,7 @@ fn parse_kb(subcommand: &str, args: Vec<String>) -> Result<Command, UsageError> 
             ("search", "--locale") => parsed.locale = Some(value(&flag)?),
             ("search", "--limit") => parsed.limit = Some(value(&flag)?),
             ("search", "--json") if inline_value.is_none() => parsed.json = true,
+            ("synonyms", "--learned") if inline_value.is_none() => parsed.learned = true,
             _ => {
                 return Err(usage_error(format!(
                     "unknown option `{flag}` for `kefu kb {subcommand}`"
@@ -184,6 +194,13 @@ fn parse_kb(subcommand: &str, args: Vec<String>) -> Result<Command, UsageError> 
                 .output
                 .unwrap_or_else(|| DEFAULT_BUNDLE.to_owned())
                 .into(),
+        },
+        "synonyms" => Command::Synonyms {
+            kb_dir: positionals
+                .next()
+                .unwrap_or_else(|| DEFAULT_KB_DIR.to_owned())
+                .into(),
+            learned_only: parsed.learned,
         },
         _ => {
             let bundle = positionals.next().ok_or_else(|| {
@@ -253,6 +270,25 @@ mod tests {
     }
 
     #[test]
+    fn synonyms_lists_learned_pairs_on_request() {
+        assert_eq!(
+            parse_str(&["kb", "synonyms", "--learned", "my-kb"]),
+            Ok(Command::Synonyms {
+                kb_dir: "my-kb".into(),
+                learned_only: true
+            })
+        );
+        assert_eq!(
+            parse_str(&["kb", "synonyms"]),
+            Ok(Command::Synonyms {
+                kb_dir: "kb".into(),
+                learned_only: false
+            })
+        );
+        assert!(parse_str(&["kb", "search", "b.bin", "--learned"]).is_err());
+    }
+
+    #[test]
     fn options_anywhere_and_with_equals() {
         assert_eq!(
             parse_str(&["kb", "build", "-o", "out/x.bin", "my-kb"]),
@@ -311,11 +347,11 @@ mod tests {
             (&["--verbose"], "unknown option `--verbose`"),
             (
                 &["kb"],
-                "`kefu kb` needs a subcommand: check, build or search",
+                "`kefu kb` needs a subcommand: check, build, search or synonyms",
             ),
             (
                 &["kb", "lint"],
-                "unknown subcommand `kefu kb lint`; the subcommands are check, build and search",
+                "unknown subcommand `kefu kb lint`; the subcommands are check, build, search and synonyms",
             ),
             (
                 &["kb", "check", "--json"],

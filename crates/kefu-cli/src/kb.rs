@@ -67,7 +67,56 @@ pub fn build(kb_dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
         };
         writeln!(stdout, "  {locale:<8} {description}{default}")?;
     }
+    let n_learned = compiled.meta.learned_synonyms.len();
+    if n_learned > 0 {
+        writeln!(
+            stdout,
+            "  {} learned from FAQ similar questions (list: kefu kb synonyms --learned {})",
+            plural(n_learned, "synonym pair"),
+            kb_dir.display()
+        )?;
+    }
     writeln!(stdout, "{}", plural(compiled.warning_count(), "warning"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kefu kb synonyms`: the editors' synonym groups, then the learned pairs with how many FAQ
+/// entries support each, one a line, so an editor can copy a bad pair into
+/// `learned_synonyms_veto`.
+pub fn synonyms(kb_dir: &Path, learned_only: bool) -> anyhow::Result<ExitCode> {
+    let compiled = kefu_kb::compile(kb_dir);
+    print_diagnostics(&compiled)?;
+    if compiled.has_errors() {
+        eprintln!(
+            "error: {} in {}; fix them to see its synonyms",
+            plural(compiled.error_count(), "error"),
+            kb_dir.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let mut stdout = io::stdout().lock();
+    if !learned_only {
+        writeln!(
+            stdout,
+            "{} from kb.toml:",
+            plural(compiled.meta.synonyms.len(), "editor synonym group")
+        )?;
+        for group in &compiled.meta.synonyms {
+            writeln!(stdout, "  {}", group.join(" = "))?;
+        }
+    }
+    writeln!(
+        stdout,
+        "{} learned from FAQ similar questions (entries that swap them; veto in kb.toml: learned_synonyms_veto = [[\"a\", \"b\"]]):",
+        plural(compiled.meta.learned_synonyms.len(), "synonym pair")
+    )?;
+    for pair in &compiled.meta.learned_synonyms {
+        writeln!(
+            stdout,
+            "  {} ~ {}  ({})",
+            pair.words[0], pair.words[1], pair.support
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -41,6 +41,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Build { kb_dir, output } => kb::build(&kb_dir, &output),
         Command::Search(search_args) => kb::search(&search_args),
         Command::Data(data_args) => tickets::run(&data_args),
+        Command::Synonyms {
+            kb_dir,
+            learned_only,
+        } => kb::synonyms(&kb_dir, learned_only),
     }
 }
 

@@ -36,7 +36,8 @@ pub const MAGIC: [u8; 8] = *b"KEFUKB\r\n";
 /// encoding of a section; older readers then refuse the bundle with a clear message.
 ///
 /// Version 2: flows (`StoredBody::flow`), page patterns and flow order in the directory.
-pub const FORMAT_VERSION: u32 = 2;
+/// Version 3: which similar questions hold each word (per-phrasing scoring), learned synonyms.
+pub const FORMAT_VERSION: u32 = 3;
 
 const HEADER_LEN: usize = 36;
 const SECTION_NAMES: [&str; 5] = ["meta", "directory", "store", "terms", "postings"];
@@ -49,6 +50,9 @@ pub struct BundleMeta {
     /// Groups of words or phrases customers use interchangeably (`退货`, `退换货`, `return`), as
     /// editors define them. A query containing one phrase of a group also matches the others.
     pub synonyms: Vec<Vec<String>>,
+    /// Word pairs the KB compiler learned from FAQ similar questions (`kefu_kb::learn`); they
+    /// count less than editors' synonyms.
+    pub learned_synonyms: Vec<crate::index::LearnedSynonym>,
 }
 
 impl BundleMeta {
@@ -56,6 +60,7 @@ impl BundleMeta {
         BundleMeta {
             default_locale: default_locale.to_owned(),
             synonyms: Vec::new(),
+            learned_synonyms: Vec::new(),
         }
     }
 }
@@ -115,13 +120,14 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
 
     let mut store = Vec::new();
     let mut directory = Vec::with_capacity(docs.len());
-    for (doc, field_lens) in docs.iter().zip(field_lens) {
+    for (doc, (field_lens, question_lens)) in docs.iter().zip(field_lens) {
         let store_start = store.len() as u32;
         // Encoding plain data into a Vec cannot fail; an error would be a postcard bug.
         store.extend(postcard::to_allocvec(&StoredBody::of(doc)).unwrap_or_default());
         directory.push(DocRecord {
             entry: doc.entry(),
             field_lens,
+            question_lens,
             store_start,
             store_end: store.len() as u32,
             pages: doc.pages.clone(),

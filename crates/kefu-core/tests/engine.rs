@@ -468,6 +468,83 @@ fn editor_synonyms_let_a_customer_use_their_own_words() {
 }
 
 #[test]
+fn learned_synonyms_find_the_other_word_below_the_customers_own() {
+    let docs = vec![
+        doc(
+            "lost-package",
+            "en",
+            "Package lost in transit",
+            &[],
+            "Tell us the order number.",
+        ),
+        doc(
+            "parcel-fees",
+            "en",
+            "Parcel fees",
+            &[],
+            "Fees depend on weight.",
+        ),
+    ];
+    let mut meta = BundleMeta::new("en");
+    meta.learned_synonyms = vec![kefu_core::index::LearnedSynonym {
+        words: ["packages".into(), "parcel".into()],
+        support: 3,
+    }];
+    let learned = Index::from_bytes(bundle::encode(&docs, &meta)).unwrap();
+    let plain = Index::from_bytes(bundle::encode(&docs, &BundleMeta::new("en"))).unwrap();
+    let ids = |index: &Index, query: &str| -> Vec<String> {
+        index
+            .rank(query, &SearchOptions::default())
+            .iter()
+            .map(|hit| index.entry(hit.doc).id.clone())
+            .collect()
+    };
+    // The pair works both ways, and through the stem of the word as the compiler stored it.
+    assert_eq!(
+        ids(&learned, "lost parcel "),
+        ["lost-package", "parcel-fees"]
+    );
+    assert_eq!(ids(&learned, "parcel "), ["parcel-fees", "lost-package"]);
+    assert_eq!(
+        ids(&learned, "package fee "),
+        ["parcel-fees", "lost-package"]
+    );
+    assert_eq!(ids(&plain, "parcel "), ["parcel-fees"]);
+}
+
+#[test]
+fn the_similar_question_a_query_fills_outranks_words_scattered_over_many() {
+    let docs = vec![
+        doc(
+            "scattered",
+            "en",
+            "Card questions",
+            &[
+                "card declined",
+                "payment abroad",
+                "card limits",
+                "foreign payment",
+            ],
+            "",
+        ),
+        doc(
+            "one-phrasing",
+            "en",
+            "Declined abroad",
+            &["my card payment was declined abroad", "travel notice"],
+            "",
+        ),
+    ];
+    let index = Index::from_bytes(bundle::encode(&docs, &BundleMeta::new("en"))).unwrap();
+    let ranked = index.rank("card payment declined abroad ", &SearchOptions::default());
+    let ids: Vec<&str> = ranked
+        .iter()
+        .map(|hit| index.entry(hit.doc).id.as_str())
+        .collect();
+    assert_eq!(ids, ["one-phrasing", "scattered"]);
+}
+
+#[test]
 fn did_you_mean_offers_real_words_from_the_kb() {
     let index = index();
     let en = Some("en");
@@ -819,8 +896,8 @@ fn flows_are_searchable_and_marked_as_flows() {
         })
         .collect();
     expect![[r#"
-        flow log-in-guide
-        article cannot-log-in"#]]
+        article cannot-log-in
+        flow log-in-guide"#]]
     .assert_eq(&kinds.join("\n"));
     let hits = index.search(
         "forgot password",

@@ -22,6 +22,10 @@ pub struct Config {
     /// `synonyms = [["退货", "退换货", "return"], ["登录", "登入", "sign in"]]`.
     #[serde(default)]
     pub synonyms: Vec<Vec<String>>,
+    /// Word pairs the compiler must not learn as synonyms from FAQ similar questions (see
+    /// `kefu kb synonyms --learned`): `learned_synonyms_veto = [["card", "account"]]`.
+    #[serde(default)]
+    pub learned_synonyms_veto: Vec<[String; 2]>,
 }
 
 /// Parses and checks `kb.toml`. Returns the settings when they are usable, and every problem.
@@ -137,6 +141,23 @@ pub(crate) fn parse(text: &str) -> (Option<Config>, Vec<Problem>) {
             }
         }
     }
+    let veto_at = locate_key(text, "learned_synonyms_veto");
+    for pair in &config.learned_synonyms_veto {
+        for word in pair {
+            if crate::learn::single_term(word).is_none() {
+                problems.push(
+                    Problem::error(
+                        veto_at.0,
+                        veto_at.1,
+                        format!("`{word}` in learned_synonyms_veto is not one learnable word"),
+                    )
+                    .with_hint(
+                        "copy the pair as `kefu kb synonyms --learned` lists it: one English word of three or more letters, or two Chinese characters, on each side",
+                    ),
+                );
+            }
+        }
+    }
     let usable = problems.is_empty();
     (usable.then_some(config), problems)
 }
@@ -196,6 +217,7 @@ mod tests {
                 default_locale: "zh-CN".into(),
                 locales: vec!["zh-CN".into(), "en".into()],
                 synonyms: Vec::new(),
+                learned_synonyms_veto: Vec::new(),
             })
         );
     }
@@ -230,7 +252,7 @@ mod tests {
             ]
         );
         let (config, found) = parse(
-            "default_locale = \"en\"\nlocales = [\"en\"]\nsynonyms = [[\"登录\", \"sign in\"]]\n",
+            "default_locale = \"en\"\nlocales = [\"en\"]\nsynonyms = [[\"登录\", \"sign out\"]]\n",
         );
         assert!(found.is_empty());
         assert_eq!(config.map(|c| c.synonyms.len()), Some(1));
@@ -255,5 +277,19 @@ mod tests {
                 "2:3: `zh CN` is not a locale tag"
             ]
         );
+    }
+
+    #[test]
+    fn learned_synonym_vetoes_name_one_word_a_side() {
+        assert_eq!(
+            problems(
+                "default_locale = \"en\"\nlocales = [\"en\"]\nlearned_synonyms_veto = [[\"card\", \"account\"], [\"登录\", \"sign out\"]]\n"
+            ),
+            ["3:1: `sign out` in learned_synonyms_veto is not one learnable word"]
+        );
+        let (config, _) = parse(
+            "default_locale = \"en\"\nlocales = [\"en\"]\nlearned_synonyms_veto = [[\"card\", \"account\"]]\n",
+        );
+        assert_eq!(config.map(|c| c.learned_synonyms_veto.len()), Some(1));
     }
 }

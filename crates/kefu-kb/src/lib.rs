@@ -79,6 +79,7 @@ mod diagnostic;
 mod faq;
 mod flow;
 mod front_matter;
+pub mod learn;
 mod markdown;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -276,6 +277,10 @@ impl Compiler<'_> {
         compiled
             .documents
             .sort_by(|a, b| (&a.locale, &a.id).cmp(&(&b.locale, &b.id)));
+        let veto = config
+            .as_ref()
+            .map_or(&[][..], |config| &config.learned_synonyms_veto[..]);
+        compiled.meta.learned_synonyms = learn::learn_synonyms(&compiled.documents, veto);
         compiled
     }
 

@@ -164,7 +164,7 @@ fn kb_toml_errors() {
             b"default_locale = \"en\"\nlocales = [\"en\"]\nthme = 1\n",
         )],
         expect![[r#"
-            kb/kb.toml:3:1: error: unknown field `thme`, expected one of `default_locale`, `locales`, `synonyms`
+            kb/kb.toml:3:1: error: unknown field `thme`, expected one of `default_locale`, `locales`, `synonyms`, `learned_synonyms_veto`
               hint: kb.toml looks like this:
                 default_locale = "zh-CN"
                 locales = ["zh-CN", "en"]
@@ -1098,4 +1098,40 @@ fn every_path_through_the_demo_flows_ends() {
         }
         assert!(n_ends > 1, "{}", flow.id);
     }
+}
+
+/// Learned synonyms come from the FAQ table's similar questions, and a veto in kb.toml removes one.
+#[test]
+fn synonyms_are_learned_from_faq_similar_questions_and_vetoed_in_kb_toml() {
+    let table = [
+        r#"{"id":"late","question":"My parcel is late","similar":["My package is late"],"answer":"Wait."}"#,
+        r#"{"id":"damaged","question":"Parcel arrived damaged","similar":["Package arrived damaged"],"answer":"Photo."}"#,
+        r#"{"id":"track","question":"Track my parcel","similar":["Track my package"],"answer":"Link."}"#,
+        r#"{"id":"address","question":"Change my address","similar":["Update my address"],"answer":"Settings."}"#,
+        r#"{"id":"password","question":"Reset my password","similar":["Forgot my password"],"answer":"Email."}"#,
+        r#"{"id":"invoice","question":"Download my invoice","similar":["Print my invoice"],"answer":"PDF."}"#,
+        r#"{"id":"coupon","question":"Apply a coupon","similar":["Use a coupon"],"answer":"Code."}"#,
+        r#"{"id":"hours","question":"Opening hours","similar":["Business hours"],"answer":"9-5."}"#,
+        r#"{"id":"refund","question":"Refund my order","similar":["Money for my order"],"answer":"Days."}"#,
+    ]
+    .join("\n");
+    let learned = |config: &str| {
+        let temp = tempfile::tempdir().unwrap();
+        let kb_dir = temp.path().join("kb");
+        std::fs::create_dir_all(kb_dir.join("en")).unwrap();
+        std::fs::write(kb_dir.join("kb.toml"), config).unwrap();
+        std::fs::write(kb_dir.join("en/faq.faq.jsonl"), &table).unwrap();
+        let compiled = kefu_kb::compile(&kb_dir);
+        assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+        compiled
+            .meta
+            .learned_synonyms
+            .iter()
+            .map(|pair| format!("{} ~ {} ({})", pair.words[0], pair.words[1], pair.support))
+            .collect::<Vec<_>>()
+    };
+    let config = "default_locale = \"en\"\nlocales = [\"en\"]\n";
+    assert_eq!(learned(config), ["package ~ parcel (3)"]);
+    let vetoed = format!("{config}learned_synonyms_veto = [[\"parcel\", \"package\"]]\n");
+    assert!(learned(&vetoed).is_empty());
 }

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::{BrowserRun, DataSet, Latency, PEERS_DIR, Quality, Report, run_timed};
 use crate::dist::{DIST, build_server, dist};
+use crate::scale::ScaleReport;
 use crate::setup::Tools;
 use crate::util::step;
 
@@ -32,6 +33,11 @@ const PEER_MODULES: [(&str, &str); 2] = [
     ),
 ];
 
+/// The name the scale KB goes by in the site (`sets/scale-10k.kb.bin`, `.queries.json`) and on
+/// chromium.mjs's command line, where `scale-10k:*` asks for Kefu alone, each query in its own
+/// locale.
+const SCALE_SET: &str = "scale-10k";
+
 /// The browser the latency columns come from.
 pub(super) struct Browser {
     /// Chromium's version, as playwright-core reports it.
@@ -42,17 +48,20 @@ pub(super) struct Browser {
 }
 
 /// Builds the widget for the browser, runs every set in headless Chromium and fills in the
-/// `browser` field of every row of `reports`. Fails when an engine of a report has no result.
+/// `browser` field of every row of `reports`, and Kefu's latency on the scale KB. Fails when an
+/// engine of a report has no result.
 pub(super) fn measure(
     tools: &Tools,
     sets: &[DataSet],
     work_dir: &Path,
     reports: &mut [Report],
+    scale: &mut ScaleReport,
 ) -> Result<Browser> {
     dist(tools)?;
     let server_binary = build_server()?;
     let site = work_dir.join("site");
     assemble_site(&site, sets, work_dir)?;
+    add_scale_set(&site, scale)?;
     let server = Server::start(&server_binary, &site, &work_dir.join("kefu-server.db"))?;
 
     step("Kefu's wasm, MiniSearch and FlexSearch on one page in headless Chromium");
@@ -62,7 +71,8 @@ pub(super) fn measure(
         .arg(&server.url)
         .args(
             sets.iter()
-                .map(|set| format!("{}:{}", set.spec.name, set.spec.locale)),
+                .map(|set| format!("{}:{}", set.spec.name, set.spec.locale))
+                .chain(std::iter::once(format!("{SCALE_SET}:*"))),
         )
         .env("KEFU_CHROMIUM", &tools.chromium);
     let (stdout, _) = run_timed(&mut command, None)?;
@@ -82,6 +92,15 @@ pub(super) fn measure(
         let set_name = result["set"]
             .as_str()
             .with_context(|| format!("chromium.mjs result without a set: {}", abbreviate(line)))?;
+        if set_name == SCALE_SET {
+            let number = |field: &str| {
+                result["rows"][0][field].as_f64().with_context(|| {
+                    format!("chromium.mjs's {SCALE_SET} result has no number `{field}`")
+                })
+            };
+            scale.chromium_ms = Some((number("p50_ms")?, number("p95_ms")?));
+            continue;
+        }
         let report = reports
             .iter_mut()
             .find(|report| report.set_name == set_name)
@@ -218,6 +237,23 @@ fn assemble_site(site: &Path, sets: &[DataSet], work_dir: &Path) -> Result<()> {
             site.join("sets").join(format!("{name}.kb.bin")),
         )?;
     }
+    Ok(())
+}
+
+/// Adds the scale KB to the site: its bundle, and its queries as `[{"q", "locale"}]`.
+fn add_scale_set(site: &Path, scale: &ScaleReport) -> Result<()> {
+    let bundle = site.join("sets").join(format!("{SCALE_SET}.kb.bin"));
+    std::fs::copy(&scale.bundle, &bundle)
+        .with_context(|| format!("copying {} to {}", scale.bundle.display(), bundle.display()))?;
+    let queries: Vec<Value> = scale
+        .queries
+        .iter()
+        .map(|(locale, q)| serde_json::json!({ "q": q, "locale": locale }))
+        .collect();
+    std::fs::write(
+        site.join("sets").join(format!("{SCALE_SET}.queries.json")),
+        Value::Array(queries).to_string(),
+    )?;
     Ok(())
 }
 
