@@ -63,17 +63,21 @@ fn build_is_reproducible_and_summarised() {
     let first = std::fs::read(temp.path().join("out/nested/kb.bin")).unwrap();
     assert!(
         summary.starts_with(&format!(
-            "wrote out/nested/kb.bin: 24 articles, 12 FAQ entries, 10 flows, {} bytes\n",
+            "wrote out/nested/kb.bin: 126 articles, 45 FAQ entries, 18 flows, {} bytes\n",
             first.len()
         )),
         "{summary}"
     );
     assert!(
-        summary.contains("  en       12 articles, 6 FAQ entries, 5 flows\n"),
+        summary.contains("  en       42 articles, 15 FAQ entries, 6 flows\n"),
         "{summary}"
     );
     assert!(
-        summary.contains("  zh-CN    12 articles, 6 FAQ entries, 5 flows (default)\n"),
+        summary.contains("  zh-CN    42 articles, 15 FAQ entries, 6 flows (default)\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("  zh-TW    42 articles, 15 FAQ entries, 6 flows\n"),
         "{summary}"
     );
     assert!(summary.ends_with("0 warnings\n"), "{summary}");
@@ -115,7 +119,7 @@ fn check_real_kb() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "24 articles, 12 FAQ entries, 10 flows in 2 locales: 0 errors, 0 warnings\n"
+        "126 articles, 45 FAQ entries, 18 flows in 3 locales: 0 errors, 0 warnings\n"
     );
 }
 

@@ -55,22 +55,22 @@ fn real_kb_compiles_cleanly() {
         "warnings in the demo KB:\n{}",
         shown.join("\n")
     );
-    // 12 articles, 6 FAQ entries and 5 flows in each of the two locales.
-    assert_eq!(compiled.documents.len(), 46);
+    // 42 articles, 15 FAQ entries and 6 flows in each of the three locales.
+    assert_eq!(compiled.documents.len(), 189);
     let n_flows = compiled
         .documents
         .iter()
         .filter(|d| d.kind == kefu_core::DocKind::Flow)
         .count();
-    assert_eq!(n_flows, 10);
+    assert_eq!(n_flows, 18);
     let n_faq = compiled
         .documents
         .iter()
         .filter(|d| d.kind == kefu_core::DocKind::Faq)
         .count();
-    assert_eq!(n_faq, 12);
+    assert_eq!(n_faq, 45);
     assert_eq!(compiled.meta.default_locale, "zh-CN");
-    assert_eq!(compiled.locales, ["zh-CN", "en"]);
+    assert_eq!(compiled.locales, ["zh-CN", "zh-TW", "en"]);
     let zh: Vec<&str> = compiled
         .documents
         .iter()
@@ -83,7 +83,14 @@ fn real_kb_compiles_cleanly() {
         .filter(|d| d.locale == "en")
         .map(|d| d.id.as_str())
         .collect();
-    assert_eq!(zh, en, "every article has both translations, sorted by id");
+    let tw: Vec<&str> = compiled
+        .documents
+        .iter()
+        .filter(|d| d.locale == "zh-TW")
+        .map(|d| d.id.as_str())
+        .collect();
+    assert_eq!(zh, en, "every article has every translation, sorted by id");
+    assert_eq!(tw, en, "every article has every translation, sorted by id");
     let sorted = compiled
         .documents
         .windows(2)
@@ -995,7 +1002,11 @@ fn demo_index() -> kefu_core::Index {
 fn a_customer_solves_cannot_log_in_through_the_demo_flow() {
     use kefu_core::flow::{FlowState, NodeKind, Outcome, TranscriptLabels};
     let index = demo_index();
-    for (locale, query) in [("zh-CN", "登录不了"), ("en", "can't log in")] {
+    for (locale, query) in [
+        ("zh-CN", "登录不了"),
+        ("zh-TW", "登入不了"),
+        ("en", "can't log in"),
+    ] {
         let options = kefu_core::SearchOptions {
             locale: Some(locale.into()),
             limit: 5,
@@ -1029,7 +1040,7 @@ fn a_customer_solves_cannot_log_in_through_the_demo_flow() {
         .into_iter()
         .map(|doc| index.entry(doc).title.as_str())
         .collect();
-    expect![[r#"["无法登录？一步步帮你解决", "订单还没发货？帮你查原因", "付款失败？按情况一步步处理", "想退货或换货？看看怎么办", "发票问题？帮你一步步处理"]"#]]
+    expect![[r#"["无法登录？一步步帮你解决", "订单还没发货？帮你查原因", "付款失败？按情况一步步处理", "想退货或换货？看看怎么办", "发票问题？帮你一步步处理", "快递显示签收了却没收到？帮你找包裹"]"#]]
         .assert_eq(&format!("{titles:?}"));
     let on_checkout: Vec<&str> = index
         .for_page("/checkout/confirm", "en")
