@@ -14,6 +14,7 @@ use crate::flow::{ActiveFlow, FlowView};
 use crate::i18n::{Strings, negotiate};
 use crate::outbox::Outbox;
 use crate::search::{SearchView, Unavailable};
+use crate::signals::Signals;
 
 /// Where the KB bundle stands.
 #[derive(Clone)]
@@ -90,6 +91,10 @@ pub struct Ui {
     /// The contact form's message while it is being written (kept when the view changes).
     pub draft: RwSignal<String>,
     pub outbox: Outbox,
+    /// Signals for editors, sent in batches to the events endpoint.
+    pub signals: Signals,
+    /// The last settled search with hits, until the customer opens one of them: (query, locale).
+    pub unanswered: StoredValue<Option<(String, String)>>,
     /// The guided flow the customer is in, if any (kept in `sessionStorage`).
     pub flow: RwSignal<Option<ActiveFlow>>,
     /// The bundle's content-hashed file name, sent with tickets.
@@ -130,6 +135,8 @@ impl Ui {
             trail: RwSignal::new(Trail::default()),
             draft: RwSignal::new(String::new()),
             outbox: Outbox::new(),
+            signals: Signals::new(),
+            unanswered: StoredValue::new(None),
             flow: RwSignal::new(None),
             bundle_version: RwSignal::new(None),
             reported_query: StoredValue::new(String::new()),
@@ -181,6 +188,7 @@ impl Ui {
 
     /// Closes the dialog and gives focus back to the launcher, as the dialog pattern requires.
     pub fn close(self) {
+        self.record_miss();
         if self.open.get_untracked() {
             self.open.set(false);
             self.emit("close", &JsValue::UNDEFINED);
@@ -188,6 +196,15 @@ impl Ui {
         self.launcher.with_value(|launcher| {
             let _ = launcher.focus();
         });
+    }
+
+    /// The last search had hits and the customer left it (closed the help, or went to a person)
+    /// without opening one: tell editors, once.
+    pub fn record_miss(self) {
+        if let Some((query, locale)) = self.unanswered.try_update_value(Option::take).flatten() {
+            self.signals
+                .record(self, kefu_protocol::Event::SearchMiss { query, locale });
+        }
     }
 
     /// Whether customers can write to a person from the widget: an endpoint is configured and
@@ -258,6 +275,7 @@ pub fn Widget(ui: Ui) -> impl IntoView {
     // the browser comes back online.
     ui.outbox.watch_online(ui);
     ui.outbox.flush(ui);
+    ui.signals.flush_on_exit(ui);
     // The flow in progress survives a reload and the next page of the site (sessionStorage).
     Effect::new(move |_| {
         ui.flow.track();

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::app::{Ui, View, event_detail, focus_when_mounted};
 use crate::search::EscalationButton;
+use kefu_protocol::{Event, VoteTarget};
 
 /// One article with a way back to the results.
 #[component]
@@ -23,6 +24,7 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
         Ok(document) => {
             ui.trail
                 .update(|trail| trail.add_article(&document.id, &document.title));
+            ui.unanswered.set_value(None);
             ui.emit(
                 "article-view",
                 &event_detail(&[
@@ -64,25 +66,40 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
                 <span aria-hidden="true">"← "</span>{ui.strings().back}
             </button>
             {content}
-            <Helpful/>
+            <Helpful id=index.entry(doc).id.clone()/>
         </div>
     }
 }
 
 /// "Did this answer your question?" after every article: yes → thanks; no → the way to a person.
 #[component]
-fn Helpful() -> impl IntoView {
+fn Helpful(id: String) -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
     let strings = ui.strings();
     let answer = RwSignal::new(None::<bool>);
+    let vote = move |helpful: bool| {
+        answer.set(Some(helpful));
+        ui.signals.record(
+            ui,
+            Event::Helpful {
+                target: VoteTarget::Article,
+                id: id.clone(),
+                locale: strings.locale.to_owned(),
+                helpful,
+                reason: None,
+                comment: None,
+            },
+        );
+    };
+    let vote_no = vote.clone();
     view! {
         <div class="kefu-helpful" role="group" aria-labelledby="kefu-helpful-question">
             {move || match answer.get() {
                 None => view! {
                     <p id="kefu-helpful-question">{strings.was_helpful}</p>
                     <div class="kefu-helpful-buttons">
-                        <button type="button" class="kefu-button-secondary" on:click=move |_| answer.set(Some(true))>{strings.yes}</button>
-                        <button type="button" class="kefu-button-secondary" on:click=move |_| answer.set(Some(false))>{strings.no}</button>
+                        <button type="button" class="kefu-button-secondary" on:click={let vote = vote.clone(); move |_| vote(true)}>{strings.yes}</button>
+                        <button type="button" class="kefu-button-secondary" on:click={let vote = vote_no.clone(); move |_| vote(false)}>{strings.no}</button>
                     </div>
                 }
                 .into_any(),

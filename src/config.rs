@@ -37,6 +37,9 @@ pub struct Config {
     /// `off` turns the contact form off everywhere (`data-escalation`): a site without staff.
     #[serde(default)]
     pub escalation: Option<String>,
+    /// `off` stops the signals for editors (searches, votes, flow outcomes) (`data-analytics`).
+    #[serde(default)]
+    pub analytics: Option<String>,
     /// Topics offered in the contact form (`data-categories="Orders,Payment,Returns"`).
     #[serde(default)]
     pub categories: Vec<String>,

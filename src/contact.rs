@@ -42,6 +42,7 @@ pub fn ContactView() -> impl IntoView {
     let identity = ui.identity.get_untracked();
     let heading = NodeRef::<html::H3>::new();
     focus_when_mounted(heading);
+    ui.record_miss();
 
     let name = RwSignal::new(identity.name.clone().unwrap_or_default());
     let contact = RwSignal::new(

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use kefu_core::flow::{Flow, FlowState, NodeKind, Outcome, TranscriptLabels, render_transcript};
 use kefu_core::{Block, Index};
+use kefu_protocol::{Event, FlowOutcome};
 use leptos::html;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -179,6 +180,7 @@ pub fn FlowView(index: Arc<Index>, doc: u32) -> impl IntoView {
     }
     let heading = NodeRef::<html::H3>::new();
     focus_when_mounted(heading);
+    ui.unanswered.set_value(None);
 
     // Every change of state moves focus to the flow's heading, so keyboard and screen-reader users
     // land on the new node (read out through the live region below it).
@@ -203,13 +205,14 @@ pub fn FlowView(index: Arc<Index>, doc: u32) -> impl IntoView {
                     changed = change(&mut active.state, &flow);
                     let after = active.state.outcome(&flow).ok().flatten();
                     if before.is_none() {
-                        ended = after;
+                        let last_node = active.state.path.last().map(|(node, _)| node.clone());
+                        ended = after.map(|outcome| (outcome, last_node.unwrap_or_default()));
                     }
                 }
                 changed
             });
-            if let Some(outcome) = ended {
-                report_outcome(ui, &id, outcome, None);
+            if let Some((outcome, last_node)) = ended {
+                report_outcome(ui, &id, outcome, None, &last_node);
             }
             changed
         }
@@ -222,7 +225,11 @@ pub fn FlowView(index: Arc<Index>, doc: u32) -> impl IntoView {
             if let Some(active) = ui.flow.get_untracked() {
                 let outcome = active.state.leave(&flow);
                 if outcome == Outcome::Abandoned {
-                    report_outcome(ui, &id, outcome, None);
+                    let last_node = match active.state.current(&flow) {
+                        Ok(Some(node)) => node.id.clone(),
+                        _ => String::new(),
+                    };
+                    report_outcome(ui, &id, outcome, None, &last_node);
                 }
             }
             ui.flow.set(None);
@@ -470,7 +477,7 @@ fn solved_view(ui: Ui, doc: u32, id: String, rating: Option<u8>) -> AnyView {
                     aria-pressed=move || (rating == Some(stars)).to_string()
                     on:click=move |_| {
                         ui.flow.update(|f| if let Some(f) = f.as_mut().filter(|f| f.doc == doc) { f.rating = Some(stars); });
-                        report_outcome(ui, &id, Outcome::Solved, Some(stars));
+                        report_outcome(ui, &id, Outcome::Solved, Some(stars), "");
                     }>
                     {stars.to_string()}
                 </button>
@@ -497,11 +504,28 @@ fn solved_view(ui: Ui, doc: u32, id: String, rating: Option<u8>) -> AnyView {
     .into_any()
 }
 
-/// `Kefu.on('flow-complete')`: `{ id, outcome, rating? }`.
-fn report_outcome(ui: Ui, id: &str, outcome: Outcome, rating: Option<u8>) {
+/// `Kefu.on('flow-complete')`: `{ id, outcome, rating? }`; and, once per flow, the outcome for
+/// editors (`kefu report`: where people abandon or escalate).
+fn report_outcome(ui: Ui, id: &str, outcome: Outcome, rating: Option<u8>, last_node: &str) {
     let mut fields = vec![("id", id.into()), ("outcome", outcome.as_str().into())];
     if let Some(rating) = rating {
         fields.push(("rating", f64::from(rating).into()));
     }
     ui.emit("flow-complete", &event_detail(&fields));
+    let wire = match outcome {
+        Outcome::Solved => Some(FlowOutcome::Solved),
+        Outcome::Escalated => Some(FlowOutcome::Escalated),
+        Outcome::Abandoned => Some(FlowOutcome::Abandoned),
+        Outcome::Ended => None,
+    };
+    if let Some(outcome) = wire.filter(|_| rating.is_none()) {
+        ui.signals.record(
+            ui,
+            Event::FlowOutcome {
+                flow_id: id.to_owned(),
+                outcome,
+                last_node: last_node.to_owned(),
+            },
+        );
+    }
 }

@@ -71,6 +71,7 @@
       hours: pick("hours") || null,
       timeZone: pick("timeZone") || null,
       escalation: pick("escalation") || null,
+      analytics: pick("analytics") || null,
       categories: list(pick("categories")).filter(Boolean),
       consent: pick("consent") || null,
       page: pick("page") || location.pathname,

@@ -16,6 +16,7 @@ mod flow;
 pub mod i18n;
 mod outbox;
 mod search;
+mod signals;
 
 use wasm_bindgen::prelude::*;
 

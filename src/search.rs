@@ -8,6 +8,8 @@ use wasm_bindgen::JsCast;
 
 use crate::app::{Ui, View, event_detail, focus_when_mounted, load_bundle};
 use crate::clock;
+use crate::signals::scrub;
+use kefu_protocol::Event;
 
 const RESULTS_ID: &str = "kefu-results";
 const MAX_RESULTS: usize = 8;
@@ -203,6 +205,18 @@ fn report_searches(ui: Ui, hits: Memo<Vec<Hit>>) {
             ]);
             ui.reported_query.set_value(query.clone());
             ui.trail.update(|trail| trail.add_search(&query));
+            let locale = ui.strings().locale.to_owned();
+            // A search with hits that the customer leaves without opening one is a miss.
+            ui.unanswered
+                .set_value((n_hits > 0.0).then(|| (scrub(&query), locale.clone())));
+            ui.signals.record(
+                ui,
+                Event::Search {
+                    query: scrub(&query),
+                    locale,
+                    hits: n_hits as u32,
+                },
+            );
             ui.emit("search", &detail);
         };
         if let Ok(handle) = set_timeout_with_handle(report, SEARCH_SETTLE) {

@@ -1,0 +1,88 @@
+// What editors learn from customers (searches, misses, votes, flow outcomes), sent in batches to
+// the events endpoint without personal data; and sites that switch it, or escalation, off.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { eventually, launchBrowser, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Opens `path`, recording the events batches (and every request to the API) it sends. */
+async function open(path) {
+  const context = await browser.newContext({ locale: "en-US" });
+  const batches = [];
+  const api = [];
+  context.on("request", (request) => {
+    if (request.url().includes("/api/")) api.push(request.url());
+    if (request.url().endsWith("/api/v1/events")) batches.push(JSON.parse(request.postData()).events);
+  });
+  const responses = [];
+  context.on("response", (response) => {
+    if (response.url().endsWith("/api/v1/events")) responses.push(response.status());
+  });
+  const page = await context.newPage();
+  await page.goto(server.url + path);
+  return { context, page, batches, api, responses };
+}
+
+describe("signals for editors", () => {
+  test("searches, misses and votes reach the server in batches, with personal details masked", async () => {
+    const { context, page, batches, responses } = await open("/");
+    await page.getByRole("button", { name: "Help", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    const search = dialog.getByRole("combobox", { name: "Search help articles" });
+    await search.fill("order 2026112300018 not shipped");
+    await page.waitForTimeout(900);
+    await search.fill("refund");
+    await page.waitForTimeout(900);
+    await dialog.getByRole("option").first().click();
+    const helpful = dialog.getByRole("group", { name: "Did this answer your question?" });
+    await helpful.getByRole("button", { name: "Yes" }).click();
+    await dialog.getByRole("button", { name: "Back to results" }).click();
+    await search.fill("warranty");
+    await page.waitForTimeout(900);
+    await page.keyboard.press("Escape"); // left without opening a hit: a miss
+
+    await eventually(() => batches.length > 0, "a batch is sent within a few seconds", 10000);
+    const events = batches.flat();
+    const kinds = events.map((e) => e.kind);
+    assert.deepEqual(kinds, ["search", "search", "helpful", "search", "search_miss"]);
+    assert.equal(events[0].query, "order ##### not shipped", "long digit runs never leave the browser");
+    assert.ok(events[0].hits > 0);
+    assert.deepEqual(events[2], { kind: "helpful", target: "article", id: "refunds", locale: "en", helpful: true });
+    assert.deepEqual(events[4], { kind: "search_miss", query: "warranty", locale: "en" });
+    await eventually(() => responses.length === batches.length, "the server answered");
+    assert.ok(responses.every((status) => status === 200), `server accepted: ${responses}`);
+    await context.close();
+  });
+
+  test("an articles-only site shows no form and sends nothing anywhere", async () => {
+    const { context, page, api } = await open("/test/articles-only.html");
+    await page.getByRole("button", { name: "Help", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    const search = dialog.getByRole("combobox", { name: "Search help articles" });
+    await search.fill("zzzz qqqq");
+    await dialog.getByText("No articles match your search.").waitFor();
+    assert.equal(await dialog.getByRole("button", { name: "Contact support" }).count(), 0);
+    assert.ok(await dialog.getByRole("link", { name: "help@xiaoman-shop.example" }).isVisible());
+    await search.fill("refund");
+    await page.waitForTimeout(900);
+    await dialog.getByRole("option").first().click();
+    await dialog.getByRole("group", { name: "Did this answer your question?" }).getByRole("button", { name: "No" }).click();
+    assert.equal(await dialog.getByRole("button", { name: "Contact support" }).count(), 0);
+    await page.keyboard.press("Escape");
+    await page.waitForTimeout(5000); // longer than a batch waits
+    assert.deepEqual(api, [], "no request to the endpoint");
+    await context.close();
+  });
+});
