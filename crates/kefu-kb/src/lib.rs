@@ -79,6 +79,7 @@ mod diagnostic;
 mod faq;
 mod flow;
 mod front_matter;
+mod html;
 mod markdown;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -266,14 +266,14 @@ fn unclosed_front_matter() {
 }
 
 #[test]
-fn raw_html_script() {
+fn raw_html_script_is_dropped_with_a_warning() {
     check(
         &[("kb.toml", CONFIG.as_bytes()), ("en/a.md", b"---\ntitle: A\n---\nIntro.\n\n<script>alert(1)</script>\n\nText with <script>x</script> inline.\n")],
         expect![[r#"
-            kb/en/a.md:6:1: error: HTML is not allowed in articles (line 6); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
-            kb/en/a.md:8:11: error: HTML is not allowed in articles (line 8); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+            kb/en/a.md:6:1: warning: HTML `<script>` is not allowed in articles: it and its content are dropped
+              hint: only <b>, <strong>, <i>, <em>, <code>, <kbd> and <br> are kept; write the rest in Markdown
+            kb/en/a.md:8:11: warning: HTML `<script>` is not allowed in articles: it and its content are dropped
+              hint: only <b>, <strong>, <i>, <em>, <code>, <kbd> and <br> are kept; write the rest in Markdown
             kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
               hint: create kb/zh-CN and put its articles there
             documents: en/a
@@ -436,22 +436,20 @@ fn every_problem_in_every_file_is_reported_in_one_run() {
         expect![[r#"
             kb/en/a.md:3:1: error: unknown front-matter key `titel`
               hint: did you mean `title`?
-            kb/en/a.md:5:1: error: HTML is not allowed in articles (line 5); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+            kb/en/a.md:5:1: warning: HTML `<div>` is not allowed in articles: the tag is dropped, its text is kept
+              hint: only <b>, <strong>, <i>, <em>, <code>, <kbd> and <br> are kept; write the rest in Markdown
             kb/en/a.md:7:5: error: links may only point to article:<id>, http(s) or mailto: URLs, not `javascript:`
               hint: link to another article with [text](article:<id>), or to a web page with [text](https://…)
             kb/en/a.md:7:33: error: link to a missing article `bb`
               hint: did you mean 'b'?
             kb/en/b.md:1:1: error: the front matter has no `title`
               hint: add a line such as `title: How do I get a refund?` between the `---` lines
-            kb/en/b.md:4:1: error: images are not supported in articles yet
-              hint: remove the image, or link to it with [description](https://…)
+            kb/en/b.md:4:1: error: images must be files in the knowledge base, not `https:` URLs
+              hint: download the picture into the KB (e.g. images/) and write its path relative to this file: remote images break offline, leak visitors to another server and are blocked by strict CSPs
             kb/fr:1:1: error: directory `fr` is not a locale of this knowledge base
               hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or move the directory out of the KB
             kb/zh-CN/c.md:2:1: error: the front matter opened on line 1 is not closed: the file ends without a line `---`
               hint: add a line `---` after the last front-matter key, then the article text
-            kb/zh-CN/d.md:4:1: error: tables are not supported in articles yet
-              hint: write the rows as a list instead
             documents: en/a en/b zh-CN/d
         "#]],
     );
@@ -760,18 +758,16 @@ fn faq_answers_follow_the_article_rules() {
         expect![[r#"
             kb/en/q.faq.csv:2:20: error: link to a missing article `refund`
               hint: did you mean 'refunds'?
-            kb/en/q.faq.csv:4:6: error: HTML is not allowed in FAQ answers (line 4); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
             kb/en/q.faq.csv:4:26: error: links may only point to article:<id>, http(s) or mailto: URLs, not `javascript:`
               hint: link to another article with [text](article:<id>), or to a web page with [text](https://…)
             kb/en/q.faq.csv:5:6: warning: a level-1 heading in an answer: the title is the question; use ##
               hint: section headings start at `##`; this one is shown as `##`
-            kb/en/q.faq.csv:6:1: error: images are not supported in FAQ answers yet
-              hint: remove the image, or link to it with [description](https://…)
+            kb/en/q.faq.csv:6:1: error: images are not supported in FAQ answers
+              hint: put the picture in an article and link to it with [text](article:<id>)
             kb/zh-CN/q.faq.jsonl:1:48: error: link to a missing article `refnds`
               hint: did you mean 'refunds'?
-            kb/zh-CN/q.faq.jsonl:2:40: error: HTML is not allowed in FAQ answers (line 2); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+            kb/zh-CN/q.faq.jsonl:2:40: warning: HTML `<div>` is not allowed in FAQ answers: the tag is dropped, its text is kept
+              hint: only <b>, <strong>, <i>, <em>, <code>, <kbd> and <br> are kept; write the rest in Markdown
             documents: en/a en/b en/refunds zh-CN/a zh-CN/b zh-CN/c zh-CN/refunds
         "#]],
     );
