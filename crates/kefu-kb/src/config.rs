@@ -22,6 +22,10 @@ pub struct Config {
     /// `synonyms = [["退货", "退换货", "return"], ["登录", "登入", "sign in"]]`.
     #[serde(default)]
     pub synonyms: Vec<Vec<String>>,
+    /// Images larger than this many kilobytes are a warning (`image_budget_kb = 300`); `None`
+    /// means the default of 200 KB.
+    #[serde(default)]
+    pub image_budget_kb: Option<u32>,
 }
 
 /// Parses and checks `kb.toml`. Returns the settings when they are usable, and every problem.
@@ -196,6 +200,7 @@ mod tests {
                 default_locale: "zh-CN".into(),
                 locales: vec!["zh-CN".into(), "en".into()],
                 synonyms: Vec::new(),
+                image_budget_kb: None,
             })
         );
     }

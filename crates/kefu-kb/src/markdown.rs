@@ -809,8 +809,20 @@ impl Converter<'_> {
         let name = marker[..close].trim().to_owned();
         let rest = marker[close + 1..].trim_start().to_owned();
         let Some(kind) = callout_kind(&name) else {
-            let names = CALLOUT_NAMES.iter().map(|(name, _)| *name);
-            let hint = match closest(&name.to_uppercase(), names, 2) {
+            let upper = name.to_uppercase();
+            // Edit distance means little between two-character Chinese words, so only Latin
+            // names get a "did you mean"; a prefix (`WARN`) counts as a near miss too.
+            let suggestion = CALLOUT_NAMES
+                .iter()
+                .map(|(known, _)| *known)
+                .find(|known| !upper.is_empty() && upper.is_ascii() && known.starts_with(&upper))
+                .or_else(|| {
+                    upper
+                        .is_ascii()
+                        .then(|| closest(&upper, CALLOUT_NAMES.iter().map(|(known, _)| *known), 2))
+                        .flatten()
+                });
+            let hint = match suggestion {
                 Some(suggestion) => format!("did you mean `[!{suggestion}]`?"),
                 None => "write one of [!TIP], [!NOTE], [!WARNING], [!IMPORTANT] (or 提示, 注意, 警告, 重要)".to_owned(),
             };
