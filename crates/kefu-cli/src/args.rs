@@ -14,6 +14,9 @@ Usage:
   kefu kb build [KB_DIR] [-o BUNDLE]
       Compile a knowledge base into the bundle the widget loads (default BUNDLE: dist/kb.bin).
       Nothing is written when the knowledge base has errors.
+  kefu kb serve [KB_DIR] [--listen ADDRESS:PORT] [--dist DIR]
+      Live preview: serve the widget from DIR (default: dist) with the KB's bundle, rebuild on
+      every save and reload the open page, or show the errors in it (default: 127.0.0.1:8081).
   kefu kb search BUNDLE [QUERY] [--locale L] [--limit N] [--json]
       Search a bundle as the widget would (default: the bundle's default locale, 10 hits).
       Without QUERY, read one query per line from standard input and write one JSON line each.
@@ -31,6 +34,16 @@ pub enum Command {
     Check { kb_dir: PathBuf },
     Build { kb_dir: PathBuf, output: PathBuf },
     Search(SearchArgs),
+    Serve(ServeArgs),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeArgs {
+    pub kb_dir: PathBuf,
+    /// `ADDRESS:PORT`; port 0 picks a free one (the URL is printed).
+    pub listen: String,
+    /// Where the built widget is (`cargo xtask dist` writes `dist/`).
+    pub dist: PathBuf,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +75,8 @@ fn usage_error(message: impl Into<String>) -> UsageError {
 const DEFAULT_KB_DIR: &str = "kb";
 const DEFAULT_BUNDLE: &str = "dist/kb.bin";
 const DEFAULT_LIMIT: usize = 10;
+const DEFAULT_LISTEN: &str = "127.0.0.1:8081";
+const DEFAULT_DIST: &str = "dist";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
@@ -79,14 +94,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         Some("-V" | "--version") => Ok(Command::Version),
         Some("kb") => match args.next().as_deref() {
             None => Err(usage_error(
-                "`kefu kb` needs a subcommand: check, build or search",
+                "`kefu kb` needs a subcommand: check, build, search or serve",
             )),
             Some("-h" | "--help" | "help") => Ok(Command::Help),
-            Some(subcommand @ ("check" | "build" | "search")) => {
+            Some(subcommand @ ("check" | "build" | "search" | "serve")) => {
                 parse_kb(subcommand, args.collect())
             }
             Some(other) => Err(usage_error(format!(
-                "unknown subcommand `kefu kb {other}`; the subcommands are check, build and search"
+                "unknown subcommand `kefu kb {other}`; the subcommands are check, build, search and serve"
             ))),
         },
         Some(flag) if flag.starts_with('-') => Err(usage_error(format!("unknown option `{flag}`"))),
@@ -103,6 +118,8 @@ struct Parsed {
     output: Option<String>,
     locale: Option<String>,
     limit: Option<String>,
+    listen: Option<String>,
+    dist: Option<String>,
     json: bool,
     help: bool,
 }
@@ -137,6 +154,8 @@ fn parse_kb(subcommand: &str, args: Vec<String>) -> Result<Command, UsageError> 
             ("search", "--locale") => parsed.locale = Some(value(&flag)?),
             ("search", "--limit") => parsed.limit = Some(value(&flag)?),
             ("search", "--json") if inline_value.is_none() => parsed.json = true,
+            ("serve", "--listen") => parsed.listen = Some(value(&flag)?),
+            ("serve", "--dist") => parsed.dist = Some(value(&flag)?),
             _ => {
                 return Err(usage_error(format!(
                     "unknown option `{flag}` for `kefu kb {subcommand}`"
@@ -165,6 +184,17 @@ fn parse_kb(subcommand: &str, args: Vec<String>) -> Result<Command, UsageError> 
                 .unwrap_or_else(|| DEFAULT_BUNDLE.to_owned())
                 .into(),
         },
+        "serve" => Command::Serve(ServeArgs {
+            kb_dir: positionals
+                .next()
+                .unwrap_or_else(|| DEFAULT_KB_DIR.to_owned())
+                .into(),
+            listen: parsed.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            dist: parsed
+                .dist
+                .unwrap_or_else(|| DEFAULT_DIST.to_owned())
+                .into(),
+        }),
         _ => {
             let bundle = positionals.next().ok_or_else(|| {
                 usage_error("`kefu kb search` needs the BUNDLE to search, e.g. dist/kb.bin")
@@ -291,11 +321,11 @@ mod tests {
             (&["--verbose"], "unknown option `--verbose`"),
             (
                 &["kb"],
-                "`kefu kb` needs a subcommand: check, build or search",
+                "`kefu kb` needs a subcommand: check, build, search or serve",
             ),
             (
                 &["kb", "lint"],
-                "unknown subcommand `kefu kb lint`; the subcommands are check, build and search",
+                "unknown subcommand `kefu kb lint`; the subcommands are check, build, search and serve",
             ),
             (
                 &["kb", "check", "--json"],

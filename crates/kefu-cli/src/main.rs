@@ -2,6 +2,8 @@
 
 mod args;
 mod kb;
+mod serve;
+mod terminal;
 
 use std::process::ExitCode;
 
@@ -39,6 +41,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { kb_dir } => kb::check(&kb_dir),
         Command::Build { kb_dir, output } => kb::build(&kb_dir, &output),
         Command::Search(search_args) => kb::search(&search_args),
+        Command::Serve(serve_args) => serve::serve(&serve_args),
     }
 }
 

@@ -63,7 +63,7 @@ fn build_is_reproducible_and_summarised() {
     let first = std::fs::read(temp.path().join("out/nested/kb.bin")).unwrap();
     assert!(
         summary.starts_with(&format!(
-            "wrote out/nested/kb.bin: 24 articles, 12 FAQ entries, 10 flows, {} bytes\n",
+            "wrote out/nested/kb.bin: 24 articles, 12 FAQ entries, 10 flows, {} bytes (",
             first.len()
         )),
         "{summary}"
@@ -74,6 +74,10 @@ fn build_is_reproducible_and_summarised() {
     );
     assert!(
         summary.contains("  zh-CN    12 articles, 6 FAQ entries, 5 flows (default)\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(" gzipped)\n") && summary.contains("\n2 locales, "),
         "{summary}"
     );
     assert!(summary.ends_with("0 warnings\n"), "{summary}");
@@ -220,7 +224,7 @@ fn broken_kb_fails_and_keeps_the_old_bundle() {
     .unwrap();
     std::fs::write(
         kb_dir.join("en/a.md"),
-        "---\ntitle: A\n---\nText.\n\n<script>alert(1)</script>\n",
+        "---\ntitle: A\n---\nText.\n\n![Our logo](logo.png)\n",
     )
     .unwrap();
     std::fs::write(
@@ -236,7 +240,7 @@ fn broken_kb_fails_and_keeps_the_old_bundle() {
     let errors = stderr(&output);
     assert!(
         errors.contains(
-            "kb/en/a.md:6:1: error: HTML is not allowed in articles (line 6); use Markdown\n"
+            "kb/en/a.md:6:1: error: image `logo.png` does not exist (looked for kb/en/logo.png)\n"
         ),
         "{errors}"
     );
@@ -337,5 +341,108 @@ fn help_version_and_usage_errors() {
             errors.starts_with("error: ") && errors.contains("Usage:"),
             "{args:?}: {errors}"
         );
+    }
+}
+
+// The editors' workflow: rich articles with images, reproducible builds and the live preview.
+
+fn rich_kb() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../kefu-kb/tests/fixtures/rich")
+}
+
+/// Copies a directory tree, for tests that edit a KB.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn tree_bytes(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn rich_kb_builds_reproducibly_with_its_images() {
+    let temp = tempfile::tempdir().unwrap();
+    let kb_dir = temp.path().join("kb");
+    copy_tree(&rich_kb(), &kb_dir);
+    let build = |out: &str| {
+        let output = kefu(
+            temp.path(),
+            &["kb", "build", "kb", "-o", &format!("{out}/kb.bin")],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        // Off a terminal: no colour codes, no progress bar.
+        assert!(!stderr(&output).contains('\x1b'));
+        (stdout(&output), tree_bytes(&temp.path().join(out)))
+    };
+    let (summary, first) = build("one");
+    assert!(
+        summary.contains("2 locales, 0 synonym groups, 1 image ("),
+        "{summary}"
+    );
+    let names: Vec<String> = first.keys().map(|p| p.display().to_string()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names[0], "kb-assets/".to_owned() + &names[0][10..]);
+    assert!(
+        names[0].ends_with(".svg") && names[1] == "kb.bin",
+        "{names:?}"
+    );
+
+    // Touch every source (new mtimes, same contents) and build again, elsewhere and in place.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    for path in tree_bytes(&kb_dir).keys() {
+        let file = std::fs::File::options()
+            .append(true)
+            .open(kb_dir.join(path))
+            .unwrap();
+        file.set_modified(later).unwrap();
+    }
+    let (_, second) = build("two");
+    assert!(
+        first == second,
+        "an unchanged KB gives byte-identical output"
+    );
+    let (_, again) = build("one");
+    assert!(first == again, "rebuilding in place changes nothing");
+
+    // A changed picture gets a new name; the old one stays while zh-CN still shows it...
+    let old_name = first.keys().next().unwrap().clone();
+    for locale in ["en", "zh-CN"] {
+        let svg = kb_dir.join(locale).join("images/refund-button.svg");
+        let text = std::fs::read_to_string(&svg).unwrap();
+        std::fs::write(&svg, text.replace("#1677ff", "#0958d9")).unwrap();
+        let (summary, changed) = build("one");
+        if locale == "en" {
+            assert!(summary.contains("2 images ("), "{summary}");
+            assert_eq!(changed.len(), 3, "{:?}", changed.keys());
+            assert!(changed.contains_key(&old_name));
+        } else {
+            // ...and is removed once no article does.
+            assert!(summary.contains("1 image ("), "{summary}");
+            assert_eq!(changed.len(), 2, "{:?}", changed.keys());
+            assert!(!changed.contains_key(&old_name));
+        }
     }
 }

@@ -134,8 +134,15 @@ impl Compiled {
 /// Compiles the KB in `kb_dir`. Never fails and never panics: problems, including unreadable
 /// files, are diagnostics. Diagnostic paths are `kb_dir` joined with the file's path inside it.
 pub fn compile(kb_dir: &Path) -> Compiled {
+    compile_with_progress(kb_dir, &mut |_, _| {})
+}
+
+/// [`compile`], calling `progress(files_read, n_files)` after each source file, so a command
+/// line can draw a progress bar on a large KB.
+pub fn compile_with_progress(kb_dir: &Path, progress: &mut dyn FnMut(usize, usize)) -> Compiled {
     let mut compiler = Compiler {
         kb_dir,
+        progress,
         diagnostics: Vec::new(),
         image_budget_kb: assets::DEFAULT_BUDGET_KB,
         images: BTreeMap::new(),
@@ -161,6 +168,7 @@ pub fn compile(kb_dir: &Path) -> Compiled {
 
 struct Compiler<'a> {
     kb_dir: &'a Path,
+    progress: &'a mut dyn FnMut(usize, usize),
     diagnostics: Vec<Diagnostic>,
     /// `image_budget_kb` from kb.toml.
     image_budget_kb: u32,
@@ -269,7 +277,9 @@ impl Compiler<'_> {
             SourceKind::Faq(_) => 2,
         });
         let mut units: Vec<Unit> = Vec::new();
-        for file in files {
+        let n_files = files.len();
+        for (file_idx, file) in files.into_iter().enumerate() {
+            (self.progress)(file_idx, n_files);
             match (file.kind, file.dir_locale) {
                 (SourceKind::Article, Some(locale)) => {
                     units.push(self.read_article(file.path, locale));
@@ -287,6 +297,7 @@ impl Compiler<'_> {
                 )),
             }
         }
+        (self.progress)(n_files, n_files);
         self.check_duplicates(&units);
         self.check_links(&units, &compiled.meta.default_locale);
         self.check_flow_locales(&units, &compiled.locales);
