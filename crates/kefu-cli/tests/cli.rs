@@ -446,3 +446,175 @@ fn rich_kb_builds_reproducibly_with_its_images() {
         }
     }
 }
+
+/// A `kefu kb serve` child process, killed when the test ends however it ends.
+struct Server {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(kb_dir: &Path, dist: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["kb", "serve"])
+        .arg(kb_dir)
+        .args(["--listen", "127.0.0.1:0", "--dist"])
+        .arg(dist)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let address = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(line.starts_with("serving a live preview of "), "{line}");
+    Server { child, address }
+}
+
+/// A plain HTTP/1.1 GET over a fresh socket: status line and body.
+fn http_get(address: &str, path: &str) -> (String, Vec<u8>) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(response[..split].to_vec()).unwrap();
+    (head, response[split + 4..].to_vec())
+}
+
+/// Reads the event stream until an event named `name` arrives, returning its data lines.
+fn next_event(reader: &mut impl std::io::BufRead, name: &str) -> String {
+    let mut current = String::new();
+    let mut data = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "the stream ended");
+        let line = line.trim_end_matches('\n');
+        if line.is_empty() {
+            if current == name {
+                return data;
+            }
+            current.clear();
+            data.clear();
+        } else if let Some(event) = line.strip_prefix("event: ") {
+            current = event.to_owned();
+        } else if let Some(value) = line.strip_prefix("data: ") {
+            data.push_str(value);
+            data.push('\n');
+        }
+    }
+}
+
+#[test]
+fn serve_reloads_on_save_and_shows_errors() {
+    let temp = tempfile::tempdir().unwrap();
+    let kb_dir = temp.path().join("kb");
+    copy_tree(&rich_kb(), &kb_dir);
+    let dist = temp.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    std::fs::write(dist.join("kefu.js"), "/* the widget */").unwrap();
+    let server = start_server(&kb_dir, &dist);
+
+    let (head, page) = http_get(&server.address, "/");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains(r#"<script src="/kefu.js" data-kb="/kb.bin" async>"#));
+    assert!(page.contains("new EventSource(\"/events\")"));
+    assert_eq!(http_get(&server.address, "/kefu.js").1, b"/* the widget */");
+    assert!(
+        http_get(&server.address, "/../Cargo.toml")
+            .0
+            .starts_with("HTTP/1.1 404")
+    );
+    let (_, first_bundle) = http_get(&server.address, "/kb.bin");
+    let index = kefu_core::Index::from_bytes(first_bundle.clone()).unwrap();
+    let doc = index.find("refunds", "en").unwrap();
+    let kefu_core::Block::Image { src, .. } = &index.document(doc).unwrap().body[1] else {
+        panic!("the refunds article shows the button image second");
+    };
+    let (head, svg) = http_get(&server.address, &format!("/{src}"));
+    assert!(head.contains("Content-Type: image/svg+xml"), "{head}");
+    assert!(svg.starts_with(b"<svg"));
+
+    let events = std::net::TcpStream::connect(&server.address).unwrap();
+    events
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut writer = events.try_clone().unwrap();
+    write!(writer, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut reader = std::io::BufReader::new(events);
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    assert_eq!(line, "HTTP/1.1 200 OK\r\n");
+    // Wait for the end of the headers and the `retry:` preamble: the stream is live.
+    loop {
+        line.clear();
+        std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+        if line.starts_with("retry:") {
+            break;
+        }
+    }
+
+    // A save: the page is told to reload within a second, and the bundle has the change.
+    let article = kb_dir.join("en/shipping.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    let saved = std::time::Instant::now();
+    std::fs::write(&article, text.replace("48 hours", "24 hours")).unwrap();
+    next_event(&mut reader, "reload");
+    let elapsed = saved.elapsed();
+    eprintln!("reload event {elapsed:?} after the save");
+    assert!(elapsed < std::time::Duration::from_secs(1), "{elapsed:?}");
+    let (_, second_bundle) = http_get(&server.address, "/kb.bin");
+    assert_ne!(first_bundle, second_bundle);
+    let index = kefu_core::Index::from_bytes(second_bundle.clone()).unwrap();
+    let doc = index.find("shipping", "en").unwrap();
+    assert!(
+        index
+            .document(doc)
+            .unwrap()
+            .body_text()
+            .contains("24 hours")
+    );
+
+    // A broken save: the error goes to the page, the last good bundle stays.
+    std::fs::write(
+        &article,
+        text.replace("[refunds](article:refunds)", "[refunds](article:refund)"),
+    )
+    .unwrap();
+    let error = next_event(&mut reader, "kb-error");
+    assert!(
+        error.contains("shipping.md:5:") && error.contains("link to a missing article `refund`"),
+        "{error}"
+    );
+    assert!(error.contains("did you mean 'refunds'?"), "{error}");
+    let (_, status) = http_get(&server.address, "/status");
+    assert!(
+        String::from_utf8(status)
+            .unwrap()
+            .contains("missing article `refund`")
+    );
+    assert_eq!(http_get(&server.address, "/kb.bin").1, second_bundle);
+
+    // Fixed again: reload.
+    std::fs::write(&article, &text).unwrap();
+    next_event(&mut reader, "reload");
+    assert_eq!(http_get(&server.address, "/status").1, b"");
+}
