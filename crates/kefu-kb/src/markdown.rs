@@ -993,8 +993,55 @@ fn last_char(inline: &Inline) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use expect_test::{Expect, expect};
+    use proptest::prelude::*;
 
     use super::*;
+
+    /// Markdown mixing text with hostile and allowed HTML. The hostile words appear only inside
+    /// tags, so any of them in the output means markup got through.
+    fn hostile_markdown() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "<script>alert(1)</script>",
+            "<script>",
+            "</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href='javascript:alert(1)'>",
+            "</a>",
+            "<iframe src=\"https://evil.example\">",
+            "</iframe>",
+            "<div onclick=alert(1)>",
+            "</div>",
+            "<style>p{color:red}</style>",
+            "<svg onload=alert(1)>",
+            "<b>",
+            "</b>",
+            "<kbd>",
+            "</kbd>",
+            "<br>",
+            "<!-- alert(1) -->",
+            "text ",
+            "退款",
+            "**",
+            "\n",
+            "\n\n",
+            "> ",
+            "- ",
+            "| a | b |\n|---|---|\n",
+        ]);
+        prop::collection::vec(pieces, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        /// Whatever HTML an editor pastes, the blocks hold no tag, handler or script.
+        #[test]
+        fn no_markup_survives(body in hostile_markdown()) {
+            let converted = convert(&body, 0);
+            let shown = format!("{:?}", converted.blocks).to_lowercase();
+            for trace in ["<", "alert", "javascript", "onerror", "onclick", "onload", "evil", "color:red"] {
+                prop_assert!(!shown.contains(trace), "`{trace}` survived {body:?}: {shown}");
+            }
+        }
+    }
 
     /// Converts `body` as if it followed a two-line front matter, and renders blocks, links and
     /// problems so a snapshot shows all of it.
