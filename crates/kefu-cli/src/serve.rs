@@ -344,6 +344,7 @@ fn preview_page(dist: &Path, address: SocketAddr) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Kefu KB preview</title>
+<link rel="icon" href="data:,">
 <style>
 body {{ font: 16px/1.5 system-ui, sans-serif; margin: 2rem; color: #1f2329; }}
 #kefu-preview-errors {{ position: fixed; inset: 0 0 auto 0; max-height: 60vh; overflow: auto; margin: 0;
