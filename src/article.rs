@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use kefu_core::{Block, Index, Inline};
+use kefu_core::{Align, Block, CalloutKind, Index, Inline};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -40,10 +40,16 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
                     ui.view.set(View::Article(target));
                 }
             };
+            let context = BlockContext {
+                asset_base: ui
+                    .config
+                    .with_untracked(|config| asset_base(&config.kb_url)),
+                locale: document.locale.clone(),
+            };
             let blocks: Vec<AnyView> = document
                 .body
                 .iter()
-                .map(|b| render_block(b, &open_link))
+                .map(|b| render_block(b, &context, &open_link))
                 .collect();
             view! {
                 <article class="kefu-article" aria-labelledby="kefu-article-title" lang=document.locale.clone()>
@@ -114,16 +120,70 @@ fn Helpful(id: String) -> impl IntoView {
     }
 }
 
-/// A block tree as DOM nodes; `open_link` follows `article:` links. Also used for the text of
-/// flow steps and fixes.
-pub(crate) fn render_blocks<F>(blocks: &[Block], open_link: &F) -> Vec<AnyView>
+/// What rendering a block needs beyond the block: where images live and the article's locale.
+struct BlockContext {
+    /// The bundle's URL up to its last `/`: image URLs in the bundle are relative to it.
+    asset_base: String,
+    /// The article's locale, for callout labels in the language of the text around them.
+    locale: String,
+}
+
+/// The directory of the bundle's absolute URL, which relative image URLs (`kb-assets/<hash>.svg`)
+/// are resolved against, exactly as a browser resolves them against the bundle's URL. The
+/// compiler only ever writes `kb-assets/<name>` (no `..`, no leading `/`, no scheme), so
+/// appending to the directory is the whole of URL resolution here.
+fn asset_base(kb_url: &str) -> String {
+    let without_query = kb_url.split(['?', '#']).next().unwrap_or_default();
+    match without_query.rfind('/') {
+        Some(slash) => without_query[..=slash].to_owned(),
+        None => String::new(),
+    }
+}
+
+/// The label of a callout, read out by screen readers and shown above it, in the language of
+/// the article around it.
+fn callout_label(kind: CalloutKind, locale: &str) -> &'static str {
+    let strings = crate::i18n::negotiate(Some(locale), &[]);
+    match kind {
+        CalloutKind::Tip => strings.callout_tip,
+        CalloutKind::Note => strings.callout_note,
+        CalloutKind::Warning => strings.callout_warning,
+        CalloutKind::Important => strings.callout_important,
+    }
+}
+
+/// The class that aligns a table column: classes rather than `style=`, which strict CSPs block.
+fn align_class(align: Option<&Align>) -> &'static str {
+    match align {
+        Some(Align::Center) => "kefu-align-center",
+        Some(Align::Right) => "kefu-align-right",
+        Some(Align::Left | Align::None) | None => "",
+    }
+}
+
+/// A block tree as DOM nodes, for the text of flow steps and fixes (`locale` is the flow's).
+pub(crate) fn render_blocks<F>(
+    blocks: &[Block],
+    ui: Ui,
+    locale: &str,
+    open_link: &F,
+) -> Vec<AnyView>
 where
     F: Fn(&str) + Clone + Send + Sync + 'static,
 {
-    blocks.iter().map(|b| render_block(b, open_link)).collect()
+    let context = BlockContext {
+        asset_base: ui
+            .config
+            .with_untracked(|config| asset_base(&config.kb_url)),
+        locale: locale.to_owned(),
+    };
+    blocks
+        .iter()
+        .map(|b| render_block(b, &context, open_link))
+        .collect()
 }
 
-fn render_block<F>(block: &Block, open_link: &F) -> AnyView
+fn render_block<F>(block: &Block, context: &BlockContext, open_link: &F) -> AnyView
 where
     F: Fn(&str) + Clone + Send + Sync + 'static,
 {
@@ -142,8 +202,10 @@ where
             let items: Vec<AnyView> = items
                 .iter()
                 .map(|item| {
-                    let blocks: Vec<AnyView> =
-                        item.iter().map(|b| render_block(b, open_link)).collect();
+                    let blocks: Vec<AnyView> = item
+                        .iter()
+                        .map(|b| render_block(b, context, open_link))
+                        .collect();
                     view! { <li>{blocks}</li> }.into_any()
                 })
                 .collect();
@@ -154,10 +216,99 @@ where
             }
         }
         Block::Quote(blocks) => {
-            let blocks: Vec<AnyView> = blocks.iter().map(|b| render_block(b, open_link)).collect();
+            let blocks: Vec<AnyView> = blocks
+                .iter()
+                .map(|b| render_block(b, context, open_link))
+                .collect();
             view! { <blockquote>{blocks}</blockquote> }.into_any()
         }
         Block::Code(code) => view! { <pre><code>{code.clone()}</code></pre> }.into_any(),
+        Block::Table { head, rows, align } => {
+            let head: Vec<AnyView> = head
+                .iter()
+                .enumerate()
+                .map(|(column, cell)| {
+                    view! {
+                        <th scope="col" class=align_class(align.get(column))>
+                            {render_inlines(cell, open_link)}
+                        </th>
+                    }
+                    .into_any()
+                })
+                .collect();
+            let rows: Vec<AnyView> = rows
+                .iter()
+                .map(|row| {
+                    let cells: Vec<AnyView> = row
+                        .iter()
+                        .enumerate()
+                        .map(|(column, cell)| {
+                            view! {
+                                <td class=align_class(align.get(column))>
+                                    {render_inlines(cell, open_link)}
+                                </td>
+                            }
+                            .into_any()
+                        })
+                        .collect();
+                    view! { <tr>{cells}</tr> }.into_any()
+                })
+                .collect();
+            // The wrapper scrolls a wide table sideways on a phone instead of widening the panel.
+            view! {
+                <div class="kefu-table-scroll">
+                    <table class="kefu-table">
+                        <thead><tr>{head}</tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }
+            .into_any()
+        }
+        Block::Callout { kind, blocks } => {
+            let label = callout_label(*kind, &context.locale);
+            let class = match kind {
+                CalloutKind::Tip => "kefu-callout kefu-callout-tip",
+                CalloutKind::Note => "kefu-callout kefu-callout-note",
+                CalloutKind::Warning => "kefu-callout kefu-callout-warning",
+                CalloutKind::Important => "kefu-callout kefu-callout-important",
+            };
+            let blocks: Vec<AnyView> = blocks
+                .iter()
+                .map(|b| render_block(b, context, open_link))
+                .collect();
+            // The aside is named by its label; the visible label repeats it, so it is hidden
+            // from screen readers rather than read twice.
+            view! {
+                <aside class=class role="note" aria-label=label>
+                    <p class="kefu-callout-label" aria-hidden="true">{label}</p>
+                    {blocks}
+                </aside>
+            }
+            .into_any()
+        }
+        Block::Image {
+            src,
+            alt,
+            width,
+            height,
+        } => {
+            let url = format!("{}{src}", context.asset_base);
+            // Explicit width and height reserve the space before the picture arrives, so the text
+            // does not jump; CSS scales it down to the panel's width keeping the ratio.
+            view! {
+                <img
+                    class="kefu-image"
+                    src=url
+                    alt=alt.clone()
+                    width=width.to_string()
+                    height=height.to_string()
+                    loading="lazy"
+                    decoding="async"
+                />
+            }
+            .into_any()
+        }
     }
 }
 
@@ -196,4 +347,27 @@ where
             .into_any(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_resolve_against_the_bundle_url() {
+        assert_eq!(
+            asset_base("https://shop.example/kefu/kb-0e01c79d03.bin"),
+            "https://shop.example/kefu/"
+        );
+        assert_eq!(
+            asset_base("http://127.0.0.1:8081/kb.bin?v=2#x"),
+            "http://127.0.0.1:8081/"
+        );
+    }
+
+    #[test]
+    fn callout_labels_follow_the_article() {
+        assert_eq!(callout_label(CalloutKind::Warning, "zh-TW"), "警告");
+        assert_eq!(callout_label(CalloutKind::Tip, "en"), "Tip");
+    }
 }

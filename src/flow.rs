@@ -321,7 +321,8 @@ where
             ui.view.set(View::Article(target));
         }
     };
-    let blocks = |blocks: &[Block]| render_blocks(blocks, &open_link);
+    let flow_locale = index.entry(doc).locale.clone();
+    let blocks = |blocks: &[Block]| render_blocks(blocks, ui, &flow_locale, &open_link);
     let node = match active.state.current(flow) {
         Ok(Some(node)) => node,
         Ok(None) => return solved_view(ui, doc, id, active.rating),

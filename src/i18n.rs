@@ -123,6 +123,11 @@ pub struct Strings {
     pub tr_not_solved: &'static str,
     pub tr_escalated: &'static str,
     pub tr_ended: &'static str,
+    /// Callout labels in articles (`> [!TIP]` …).
+    pub callout_tip: &'static str,
+    pub callout_note: &'static str,
+    pub callout_warning: &'static str,
+    pub callout_important: &'static str,
 }
 
 pub static ZH_CN: Strings = Strings {
@@ -221,6 +226,10 @@ pub static ZH_CN: Strings = Strings {
     tr_not_solved: "未解决",
     tr_escalated: "转人工",
     tr_ended: "结束",
+    callout_tip: "提示",
+    callout_note: "注意",
+    callout_warning: "警告",
+    callout_important: "重要",
 };
 
 pub static ZH_TW: Strings = Strings {
@@ -319,6 +328,10 @@ pub static ZH_TW: Strings = Strings {
     tr_not_solved: "未解決",
     tr_escalated: "轉人工",
     tr_ended: "結束",
+    callout_tip: "提示",
+    callout_note: "注意",
+    callout_warning: "警告",
+    callout_important: "重要",
 };
 
 pub static EN: Strings = Strings {
@@ -417,6 +430,10 @@ pub static EN: Strings = Strings {
     tr_not_solved: "not solved",
     tr_escalated: "escalated",
     tr_ended: "ended",
+    callout_tip: "Tip",
+    callout_note: "Note",
+    callout_warning: "Warning",
+    callout_important: "Important",
 };
 
 /// Picks the UI strings for a forced locale, else the first of the browser's languages Kefu

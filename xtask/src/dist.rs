@@ -4,7 +4,9 @@
 //! `dist/` holds what a site owner uploads: `kefu.js` (the one file a page includes, under a
 //! stable name) and the files it loads, whose names carry a content hash so they can be cached
 //! forever: `kefu-<hash>.js` (wasm-bindgen's glue), `kefu-<hash>.wasm`, `kefu-<hash>.css` and
-//! `kb-<hash>.bin` (the bundle). `kefu.js` is `src/kefu.js` with those names filled in.
+//! `kb-<hash>.bin` (the bundle), and `kb-assets/<hash>.<ext>`, the articles' images, whose URLs
+//! in the bundle are relative to the bundle's own. `kefu.js` is `src/kefu.js` with those names
+//! filled in.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -94,10 +96,11 @@ pub fn dist(tools: &Tools) -> Result<()> {
     )?;
     std::fs::write(dist.join("kefu.js"), loader)?;
 
-    let files: Vec<PathBuf> = ["kefu.js", &glue_name, &wasm_name, &css_name, &kb_name]
+    let mut files: Vec<PathBuf> = ["kefu.js", &glue_name, &wasm_name, &css_name, &kb_name]
         .iter()
         .map(|name| dist.join(name))
         .collect();
+    files.extend(copy_kb_assets(&Path::new(WORK).join("kb-assets"), dist)?);
     print_sizes(&files)
 }
 
@@ -169,6 +172,43 @@ fn hashed_copy(source: &Path, stem: &str, ext: &str) -> Result<String> {
     Ok(name)
 }
 
+/// Copies the images `kefu kb build` wrote beside the bundle into `dist/kb-assets/`, returning
+/// the copies. Their names already carry a content hash.
+fn copy_kb_assets(built: &Path, dist: &Path) -> Result<Vec<PathBuf>> {
+    if !built.is_dir() {
+        return Ok(Vec::new());
+    }
+    let target = dist.join("kb-assets");
+    std::fs::create_dir_all(&target)?;
+    let mut names: Vec<_> = std::fs::read_dir(built)?
+        .map(|entry| entry.map(|entry| entry.file_name()))
+        .collect::<std::io::Result<_>>()?;
+    names.sort();
+    let mut copies = Vec::new();
+    for name in names {
+        let copy = target.join(&name);
+        std::fs::copy(built.join(&name), &copy)
+            .with_context(|| format!("copying {}", built.join(&name).display()))?;
+        copies.push(copy);
+    }
+    Ok(copies)
+}
+
+/// Copies a directory tree (dist/ holds `kb-assets/`).
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
 /// Replaces each placeholder, failing if one is missing so a renamed placeholder cannot ship.
 fn fill(template: &str, pairs: &[(&str, &str)]) -> Result<String> {
     let mut out = template.to_owned();
@@ -190,7 +230,7 @@ fn print_sizes(files: &[PathBuf]) -> Result<()> {
         total_raw += bytes.len();
         total_gzip += gzip;
         let name = file
-            .file_name()
+            .strip_prefix(DIST)
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         println!("{name:<28} {:>10} {:>10}", bytes.len(), gzip);
@@ -210,10 +250,7 @@ pub fn assemble_site(site: &Path, test_pages: Option<&Path>) -> Result<()> {
     std::fs::copy("index.html", site.join("index.html"))?;
     std::fs::copy("favicon.svg", site.join("favicon.svg"))?;
     std::fs::copy("style/shop.css", site.join("style/shop.css"))?;
-    for entry in std::fs::read_dir(DIST)? {
-        let entry = entry?;
-        std::fs::copy(entry.path(), site.join("kefu").join(entry.file_name()))?;
-    }
+    copy_tree(Path::new(DIST), &site.join("kefu"))?;
     if let Some(pages) = test_pages {
         std::fs::create_dir_all(site.join("test"))?;
         for entry in std::fs::read_dir(pages)? {

@@ -18,6 +18,9 @@ Usage:
       List the KB's synonyms: the editors' groups from kb.toml and the pairs learned from FAQ
       similar questions (only those with --learned). Veto a learned pair in kb.toml with
       learned_synonyms_veto = [[\"word\", \"other\"]].
+  kefu kb serve [KB_DIR] [--listen ADDRESS:PORT] [--dist DIR]
+      Live preview: serve the widget from DIR (default: dist) with the KB's bundle, rebuild on
+      every save and reload the open page, or show the errors in it (default: 127.0.0.1:8081).
   kefu kb search BUNDLE [QUERY] [--locale L] [--limit N] [--json]
       Search a bundle as the widget would (default: the bundle's default locale, 10 hits).
       Without QUERY, read one query per line from standard input and write one JSON line each.
@@ -55,6 +58,16 @@ pub enum Command {
         kb_dir: PathBuf,
         learned_only: bool,
     },
+    Serve(ServeArgs),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeArgs {
+    pub kb_dir: PathBuf,
+    /// `ADDRESS:PORT`; port 0 picks a free one (the URL is printed).
+    pub listen: String,
+    /// Where the built widget is (`cargo xtask dist` writes `dist/`).
+    pub dist: PathBuf,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +99,8 @@ fn usage_error(message: impl Into<String>) -> UsageError {
 const DEFAULT_KB_DIR: &str = "kb";
 const DEFAULT_BUNDLE: &str = "dist/kb.bin";
 const DEFAULT_LIMIT: usize = 10;
+const DEFAULT_LISTEN: &str = "127.0.0.1:8081";
+const DEFAULT_DIST: &str = "dist";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
@@ -103,14 +118,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         Some("-V" | "--version") => Ok(Command::Version),
         Some("kb") => match args.next().as_deref() {
             None => Err(usage_error(
-                "`kefu kb` needs a subcommand: check, build, search or synonyms",
+                "`kefu kb` needs a subcommand: check, build, search, synonyms or serve",
             )),
             Some("-h" | "--help" | "help") => Ok(Command::Help),
-            Some(subcommand @ ("check" | "build" | "search" | "synonyms")) => {
+            Some(subcommand @ ("check" | "build" | "search" | "synonyms" | "serve")) => {
                 parse_kb(subcommand, args.collect())
             }
             Some(other) => Err(usage_error(format!(
-                "unknown subcommand `kefu kb {other}`; the subcommands are check, build, search and synonyms"
+                "unknown subcommand `kefu kb {other}`; the subcommands are check, build, search, synonyms and serve"
             ))),
         },
         Some(word @ ("tickets" | "report")) => {
@@ -131,6 +146,8 @@ struct Parsed {
     output: Option<String>,
     locale: Option<String>,
     limit: Option<String>,
+    listen: Option<String>,
+    dist: Option<String>,
     json: bool,
     learned: bool,
     help: bool,
@@ -167,6 +184,8 @@ fn parse_kb(subcommand: &str, args: Vec<String>) -> Result<Command, UsageError> 
             ("search", "--limit") => parsed.limit = Some(value(&flag)?),
             ("search", "--json") if inline_value.is_none() => parsed.json = true,
             ("synonyms", "--learned") if inline_value.is_none() => parsed.learned = true,
+            ("serve", "--listen") => parsed.listen = Some(value(&flag)?),
+            ("serve", "--dist") => parsed.dist = Some(value(&flag)?),
             _ => {
                 return Err(usage_error(format!(
                     "unknown option `{flag}` for `kefu kb {subcommand}`"
@@ -202,6 +221,17 @@ fn parse_kb(subcommand: &str, args: Vec<String>) -> Result<Command, UsageError> 
                 .into(),
             learned_only: parsed.learned,
         },
+        "serve" => Command::Serve(ServeArgs {
+            kb_dir: positionals
+                .next()
+                .unwrap_or_else(|| DEFAULT_KB_DIR.to_owned())
+                .into(),
+            listen: parsed.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            dist: parsed
+                .dist
+                .unwrap_or_else(|| DEFAULT_DIST.to_owned())
+                .into(),
+        }),
         _ => {
             let bundle = positionals.next().ok_or_else(|| {
                 usage_error("`kefu kb search` needs the BUNDLE to search, e.g. dist/kb.bin")
@@ -347,11 +377,11 @@ mod tests {
             (&["--verbose"], "unknown option `--verbose`"),
             (
                 &["kb"],
-                "`kefu kb` needs a subcommand: check, build, search or synonyms",
+                "`kefu kb` needs a subcommand: check, build, search, synonyms or serve",
             ),
             (
                 &["kb", "lint"],
-                "unknown subcommand `kefu kb lint`; the subcommands are check, build, search and synonyms",
+                "unknown subcommand `kefu kb lint`; the subcommands are check, build, search, synonyms and serve",
             ),
             (
                 &["kb", "check", "--json"],

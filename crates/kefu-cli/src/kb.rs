@@ -1,4 +1,6 @@
 //! `kefu kb check | build | search`: the knowledge-base commands.
+//!
+//! `serve` lives in its own module.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -8,10 +10,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use kefu_core::{DocKind, Document, Index, SearchOptions};
-use kefu_kb::Compiled;
+use kefu_kb::{Asset, Compiled};
 use serde::Serialize;
 
 use crate::args::SearchArgs;
+use crate::terminal::{self, Progress};
 
 /// `kefu kb check`: every diagnostic, then a one-line summary; exit 1 on errors.
 pub fn check(kb_dir: &Path) -> anyhow::Result<ExitCode> {
@@ -37,7 +40,10 @@ pub fn check(kb_dir: &Path) -> anyhow::Result<ExitCode> {
 /// `kefu kb build`: compile, then write the bundle atomically. On errors, exit 1 and leave any
 /// existing bundle untouched, so a broken edit never replaces a working bundle.
 pub fn build(kb_dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
-    let compiled = kefu_kb::compile(kb_dir);
+    let mut progress = Progress::new();
+    let compiled = kefu_kb::compile_with_progress(kb_dir, &mut |done, total| {
+        progress.update(done, total);
+    });
     print_diagnostics(&compiled)?;
     if compiled.has_errors() {
         eprintln!(
@@ -48,16 +54,17 @@ pub fn build(kb_dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    let bytes = kefu_core::bundle::encode(&compiled.documents, &compiled.meta);
-    write_atomically(output, &bytes)?;
+    let bytes = build_into(&compiled, output)?;
+    let gzipped = gzip_len(&bytes)?;
 
     let mut stdout = io::stdout().lock();
     writeln!(
         stdout,
-        "wrote {}: {}, {} bytes",
+        "wrote {}: {}, {} bytes ({} gzipped)",
         output.display(),
         describe(compiled.documents.iter()),
-        bytes.len()
+        bytes.len(),
+        gzipped,
     )?;
     for (locale, description) in documents_per_locale(&compiled) {
         let default = if locale == compiled.meta.default_locale {
@@ -67,6 +74,23 @@ pub fn build(kb_dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
         };
         writeln!(stdout, "  {locale:<8} {description}{default}")?;
     }
+    let n_images = compiled.assets.len();
+    let image_bytes: usize = compiled.assets.iter().map(|asset| asset.bytes.len()).sum();
+    let images = if n_images == 0 {
+        String::new()
+    } else {
+        format!(
+            ", {} ({image_bytes} bytes) in {}",
+            plural(n_images, "image"),
+            assets_dir(output).display()
+        )
+    };
+    writeln!(
+        stdout,
+        "{}, {}{images}",
+        plural(compiled.locales.len(), "locale"),
+        plural(compiled.meta.synonyms.len(), "synonym group"),
+    )?;
     let n_learned = compiled.meta.learned_synonyms.len();
     if n_learned > 0 {
         writeln!(
@@ -241,11 +265,70 @@ fn search_result<'a>(
 }
 
 fn print_diagnostics(compiled: &Compiled) -> io::Result<()> {
+    let colour = terminal::colour_stderr();
     let mut stderr = io::stderr().lock();
     for diagnostic in &compiled.diagnostics {
-        writeln!(stderr, "{diagnostic}")?;
+        writeln!(stderr, "{}", terminal::render(diagnostic, colour))?;
     }
     Ok(())
+}
+
+/// Writes the bundle of an error-free `compiled` to `output` and its images to `kb-assets/`
+/// beside it, returning the bundle's bytes. The same KB always gives the same bytes: documents
+/// are sorted, assets are named by content and written in name order.
+fn build_into(compiled: &Compiled, output: &Path) -> anyhow::Result<Vec<u8>> {
+    let bytes = kefu_core::bundle::encode(&compiled.documents, &compiled.meta);
+    // Images first: a reader that sees the new bundle finds every picture it names.
+    write_assets(&assets_dir(output), &compiled.assets)?;
+    write_atomically(output, &bytes)?;
+    Ok(bytes)
+}
+
+/// `kb-assets/` beside the bundle: image URLs in the bundle are relative to the bundle's own.
+fn assets_dir(output: &Path) -> std::path::PathBuf {
+    output
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(kefu_kb::ASSETS_DIR)
+}
+
+/// Writes each asset not already there, and removes the pictures of earlier builds that no
+/// article shows any more, so `kb-assets/` holds exactly what the bundle names. Only files named
+/// like assets (`<16 hex digits>.<ext>`) are ever removed.
+fn write_assets(dir: &Path, assets: &[Asset]) -> anyhow::Result<()> {
+    if assets.is_empty() && !dir.exists() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for asset in assets {
+        let path = dir.join(&asset.name);
+        // Named by content: a file of that name already holds these bytes unless tampered with.
+        if fs::read(&path).is_ok_and(|existing| existing == asset.bytes) {
+            continue;
+        }
+        write_atomically(&path, &asset.bytes)?;
+    }
+    let keep: std::collections::BTreeSet<&str> =
+        assets.iter().map(|asset| asset.name.as_str()).collect();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let looks_like_asset = name.split_once('.').is_some_and(|(hash, _)| {
+            hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        });
+        if looks_like_asset && !keep.contains(name.as_str()) {
+            fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Bytes of `bytes` gzipped at the best level, as a web server would send them.
+fn gzip_len(bytes: &[u8]) -> io::Result<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
 }
 
 /// Documents per locale, each described by kind ("12 articles, 6 FAQ entries").

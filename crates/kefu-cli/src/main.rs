@@ -2,6 +2,8 @@
 
 mod args;
 mod kb;
+mod serve;
+mod terminal;
 mod tickets;
 
 use std::process::ExitCode;
@@ -45,6 +47,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             kb_dir,
             learned_only,
         } => kb::synonyms(&kb_dir, learned_only),
+        Command::Serve(serve_args) => serve::serve(&serve_args),
     }
 }
 

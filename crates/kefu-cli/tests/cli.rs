@@ -63,7 +63,7 @@ fn build_is_reproducible_and_summarised() {
     let first = std::fs::read(temp.path().join("out/nested/kb.bin")).unwrap();
     assert!(
         summary.starts_with(&format!(
-            "wrote out/nested/kb.bin: 126 articles, 45 FAQ entries, 18 flows, {} bytes\n",
+            "wrote out/nested/kb.bin: 126 articles, 45 FAQ entries, 18 flows, {} bytes (",
             first.len()
         )),
         "{summary}"
@@ -78,6 +78,10 @@ fn build_is_reproducible_and_summarised() {
     );
     assert!(
         summary.contains("  zh-TW    42 articles, 15 FAQ entries, 6 flows\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(" gzipped)\n") && summary.contains("\n3 locales, "),
         "{summary}"
     );
     assert!(summary.ends_with("0 warnings\n"), "{summary}");
@@ -224,7 +228,7 @@ fn broken_kb_fails_and_keeps_the_old_bundle() {
     .unwrap();
     std::fs::write(
         kb_dir.join("en/a.md"),
-        "---\ntitle: A\n---\nText.\n\n<script>alert(1)</script>\n",
+        "---\ntitle: A\n---\nText.\n\n![Our logo](logo.png)\n",
     )
     .unwrap();
     std::fs::write(
@@ -240,7 +244,7 @@ fn broken_kb_fails_and_keeps_the_old_bundle() {
     let errors = stderr(&output);
     assert!(
         errors.contains(
-            "kb/en/a.md:6:1: error: HTML is not allowed in articles (line 6); use Markdown\n"
+            "kb/en/a.md:6:1: error: image `logo.png` does not exist (looked for kb/en/logo.png)\n"
         ),
         "{errors}"
     );
@@ -526,4 +530,279 @@ fn tickets_and_report_on_postgres() {
     seed(&kefu_server::Database::Postgres(url.clone()));
     let temp = tempfile::tempdir().unwrap();
     check_tickets_and_report(temp.path(), &["--database-url", &url]);
+}
+
+// The editors' workflow: rich articles with images, reproducible builds and the live preview.
+
+fn rich_kb() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../kefu-kb/tests/fixtures/rich")
+}
+
+/// Copies a directory tree, for tests that edit a KB.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn tree_bytes(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn rich_kb_builds_reproducibly_with_its_images() {
+    let temp = tempfile::tempdir().unwrap();
+    let kb_dir = temp.path().join("kb");
+    copy_tree(&rich_kb(), &kb_dir);
+    let build = |out: &str| {
+        let output = kefu(
+            temp.path(),
+            &["kb", "build", "kb", "-o", &format!("{out}/kb.bin")],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        // Off a terminal: no colour codes, no progress bar.
+        assert!(!stderr(&output).contains('\x1b'));
+        (stdout(&output), tree_bytes(&temp.path().join(out)))
+    };
+    let (summary, first) = build("one");
+    assert!(
+        summary.contains("2 locales, 0 synonym groups, 1 image ("),
+        "{summary}"
+    );
+    let names: Vec<String> = first.keys().map(|p| p.display().to_string()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names[0], "kb-assets/".to_owned() + &names[0][10..]);
+    assert!(
+        names[0].ends_with(".svg") && names[1] == "kb.bin",
+        "{names:?}"
+    );
+
+    // Touch every source (new mtimes, same contents) and build again, elsewhere and in place.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    for path in tree_bytes(&kb_dir).keys() {
+        let file = std::fs::File::options()
+            .append(true)
+            .open(kb_dir.join(path))
+            .unwrap();
+        file.set_modified(later).unwrap();
+    }
+    let (_, second) = build("two");
+    assert!(
+        first == second,
+        "an unchanged KB gives byte-identical output"
+    );
+    let (_, again) = build("one");
+    assert!(first == again, "rebuilding in place changes nothing");
+
+    // A changed picture gets a new name; the old one stays while zh-CN still shows it...
+    let old_name = first.keys().next().unwrap().clone();
+    for locale in ["en", "zh-CN"] {
+        let svg = kb_dir.join(locale).join("images/refund-button.svg");
+        let text = std::fs::read_to_string(&svg).unwrap();
+        std::fs::write(&svg, text.replace("#1677ff", "#0958d9")).unwrap();
+        let (summary, changed) = build("one");
+        if locale == "en" {
+            assert!(summary.contains("2 images ("), "{summary}");
+            assert_eq!(changed.len(), 3, "{:?}", changed.keys());
+            assert!(changed.contains_key(&old_name));
+        } else {
+            // ...and is removed once no article does.
+            assert!(summary.contains("1 image ("), "{summary}");
+            assert_eq!(changed.len(), 2, "{:?}", changed.keys());
+            assert!(!changed.contains_key(&old_name));
+        }
+    }
+}
+
+/// A `kefu kb serve` child process, killed when the test ends however it ends.
+struct Server {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(kb_dir: &Path, dist: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["kb", "serve"])
+        .arg(kb_dir)
+        .args(["--listen", "127.0.0.1:0", "--dist"])
+        .arg(dist)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let address = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(line.starts_with("serving a live preview of "), "{line}");
+    Server { child, address }
+}
+
+/// A plain HTTP/1.1 GET over a fresh socket: status line and body.
+fn http_get(address: &str, path: &str) -> (String, Vec<u8>) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(response[..split].to_vec()).unwrap();
+    (head, response[split + 4..].to_vec())
+}
+
+/// Reads the event stream until an event named `name` arrives, returning its data lines.
+fn next_event(reader: &mut impl std::io::BufRead, name: &str) -> String {
+    let mut current = String::new();
+    let mut data = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "the stream ended");
+        let line = line.trim_end_matches('\n');
+        if line.is_empty() {
+            if current == name {
+                return data;
+            }
+            current.clear();
+            data.clear();
+        } else if let Some(event) = line.strip_prefix("event: ") {
+            current = event.to_owned();
+        } else if let Some(value) = line.strip_prefix("data: ") {
+            data.push_str(value);
+            data.push('\n');
+        }
+    }
+}
+
+#[test]
+fn serve_reloads_on_save_and_shows_errors() {
+    let temp = tempfile::tempdir().unwrap();
+    let kb_dir = temp.path().join("kb");
+    copy_tree(&rich_kb(), &kb_dir);
+    let dist = temp.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    std::fs::write(dist.join("kefu.js"), "/* the widget */").unwrap();
+    let server = start_server(&kb_dir, &dist);
+
+    let (head, page) = http_get(&server.address, "/");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains(r#"<script src="/kefu.js" data-kb="/kb.bin" async>"#));
+    assert!(page.contains("new EventSource(\"/events\")"));
+    assert_eq!(http_get(&server.address, "/kefu.js").1, b"/* the widget */");
+    assert!(
+        http_get(&server.address, "/../Cargo.toml")
+            .0
+            .starts_with("HTTP/1.1 404")
+    );
+    let (_, first_bundle) = http_get(&server.address, "/kb.bin");
+    let index = kefu_core::Index::from_bytes(first_bundle.clone()).unwrap();
+    let doc = index.find("refunds", "en").unwrap();
+    let kefu_core::Block::Image { src, .. } = &index.document(doc).unwrap().body[1] else {
+        panic!("the refunds article shows the button image second");
+    };
+    let (head, svg) = http_get(&server.address, &format!("/{src}"));
+    assert!(head.contains("Content-Type: image/svg+xml"), "{head}");
+    assert!(svg.starts_with(b"<svg"));
+
+    let events = std::net::TcpStream::connect(&server.address).unwrap();
+    events
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut writer = events.try_clone().unwrap();
+    write!(writer, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut reader = std::io::BufReader::new(events);
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    assert_eq!(line, "HTTP/1.1 200 OK\r\n");
+    // Wait for the end of the headers and the `retry:` preamble: the stream is live.
+    loop {
+        line.clear();
+        std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+        if line.starts_with("retry:") {
+            break;
+        }
+    }
+
+    // A save: the page is told to reload within a second, and the bundle has the change.
+    let article = kb_dir.join("en/shipping.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    let saved = std::time::Instant::now();
+    std::fs::write(&article, text.replace("48 hours", "24 hours")).unwrap();
+    next_event(&mut reader, "reload");
+    let elapsed = saved.elapsed();
+    eprintln!("reload event {elapsed:?} after the save");
+    assert!(elapsed < std::time::Duration::from_secs(1), "{elapsed:?}");
+    let (_, second_bundle) = http_get(&server.address, "/kb.bin");
+    assert_ne!(first_bundle, second_bundle);
+    let index = kefu_core::Index::from_bytes(second_bundle.clone()).unwrap();
+    let doc = index.find("shipping", "en").unwrap();
+    assert!(
+        index
+            .document(doc)
+            .unwrap()
+            .body_text()
+            .contains("24 hours")
+    );
+
+    // A broken save: the error goes to the page, the last good bundle stays.
+    std::fs::write(
+        &article,
+        text.replace("[refunds](article:refunds)", "[refunds](article:refund)"),
+    )
+    .unwrap();
+    let error = next_event(&mut reader, "kb-error");
+    assert!(
+        error.contains("shipping.md:5:") && error.contains("link to a missing article `refund`"),
+        "{error}"
+    );
+    assert!(error.contains("did you mean 'refunds'?"), "{error}");
+    let (_, status) = http_get(&server.address, "/status");
+    assert!(
+        String::from_utf8(status)
+            .unwrap()
+            .contains("missing article `refund`")
+    );
+    assert_eq!(http_get(&server.address, "/kb.bin").1, second_bundle);
+
+    // Fixed again: reload.
+    std::fs::write(&article, &text).unwrap();
+    next_event(&mut reader, "reload");
+    assert_eq!(http_get(&server.address, "/status").1, b"");
 }

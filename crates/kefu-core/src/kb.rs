@@ -65,6 +65,45 @@ pub enum Block {
     },
     Quote(Vec<Block>),
     Code(String),
+    /// A table: a header row and body rows of cells, each cell inline text. `align` has one entry
+    /// per column. New variants go at the end: postcard numbers variants in declaration order.
+    Table {
+        head: Vec<Vec<Inline>>,
+        rows: Vec<Vec<Vec<Inline>>>,
+        align: Vec<Align>,
+    },
+    /// A highlighted aside (`> [!TIP]` in Markdown), shown with a localized label.
+    Callout {
+        kind: CalloutKind,
+        blocks: Vec<Block>,
+    },
+    /// An image shipped beside the bundle. `src` is relative to the bundle's URL
+    /// (`kb-assets/<hash>.svg`); `alt` is never empty (the compiler requires it); `width` and
+    /// `height` are the intrinsic size in CSS pixels, so the page does not shift while it loads.
+    Image {
+        src: String,
+        alt: String,
+        width: u32,
+        height: u32,
+    },
+}
+
+/// How a table column is aligned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Align {
+    None,
+    Left,
+    Center,
+    Right,
+}
+
+/// What a callout is for; it decides the label and the colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CalloutKind {
+    Tip,
+    Note,
+    Warning,
+    Important,
 }
 
 /// Inline text inside a block.
@@ -150,6 +189,25 @@ fn block_text(block: &Block, out: &mut String) {
         }
         Block::Code(code) => {
             out.push_str(code);
+            out.push('\n');
+        }
+        Block::Table { head, rows, .. } => {
+            for row in std::iter::once(head).chain(rows) {
+                for cell in row {
+                    inlines_text(cell, out);
+                    out.push(' ');
+                }
+                out.push('\n');
+            }
+        }
+        Block::Callout { blocks, .. } => {
+            for block in blocks {
+                block_text(block, out);
+            }
+        }
+        // The alt text describes the picture, so a customer searching for what it shows finds it.
+        Block::Image { alt, .. } => {
+            out.push_str(alt);
             out.push('\n');
         }
     }

@@ -43,4 +43,4 @@ mod varint;
 pub use bundle::{BundleError, BundleMeta};
 pub use flow::{Flow, FlowError, FlowState, Outcome};
 pub use index::{Hit, Index, Ranked, SearchOptions, Snippet};
-pub use kb::{Block, DocEntry, DocKind, Document, Inline};
+pub use kb::{Align, Block, CalloutKind, DocEntry, DocKind, Document, Inline};

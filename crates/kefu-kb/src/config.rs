@@ -26,6 +26,10 @@ pub struct Config {
     /// `kefu kb synonyms --learned`): `learned_synonyms_veto = [["card", "account"]]`.
     #[serde(default)]
     pub learned_synonyms_veto: Vec<[String; 2]>,
+    /// Images larger than this many kilobytes are a warning (`image_budget_kb = 300`); `None`
+    /// means the default of 200 KB.
+    #[serde(default)]
+    pub image_budget_kb: Option<u32>,
 }
 
 /// Parses and checks `kb.toml`. Returns the settings when they are usable, and every problem.
@@ -218,6 +222,7 @@ mod tests {
                 locales: vec!["zh-CN".into(), "en".into()],
                 synonyms: Vec::new(),
                 learned_synonyms_veto: Vec::new(),
+                image_budget_kb: None,
             })
         );
     }

@@ -73,12 +73,14 @@
 //!
 //! **Boundary:** this crate is native only: it reads the filesystem so the engine does not have to.
 
+mod assets;
 mod config;
 mod csv;
 mod diagnostic;
 mod faq;
 mod flow;
 mod front_matter;
+mod html;
 pub mod learn;
 mod markdown;
 
@@ -87,6 +89,7 @@ use std::path::{Path, PathBuf};
 
 use kefu_core::{BundleMeta, DocKind, Document};
 
+pub use crate::assets::{ASSETS_DIR, Asset};
 pub use crate::config::CONFIG_FILE;
 pub use crate::diagnostic::{Diagnostic, Severity};
 use crate::diagnostic::{LineIndex, Problem, closest, to_u32};
@@ -107,6 +110,9 @@ pub struct Compiled {
     pub locales: Vec<String>,
     /// Every problem, sorted by file, line and column.
     pub diagnostics: Vec<Diagnostic>,
+    /// The images the articles show, sorted by name and each once, to write to
+    /// `kb-assets/<name>` beside the bundle (see [`ASSETS_DIR`]).
+    pub assets: Vec<Asset>,
 }
 
 impl Compiled {
@@ -129,23 +135,47 @@ impl Compiled {
 /// Compiles the KB in `kb_dir`. Never fails and never panics: problems, including unreadable
 /// files, are diagnostics. Diagnostic paths are `kb_dir` joined with the file's path inside it.
 pub fn compile(kb_dir: &Path) -> Compiled {
+    compile_with_progress(kb_dir, &mut |_, _| {})
+}
+
+/// [`compile`], calling `progress(files_read, n_files)` after each source file, so a command
+/// line can draw a progress bar on a large KB.
+pub fn compile_with_progress(kb_dir: &Path, progress: &mut dyn FnMut(usize, usize)) -> Compiled {
     let mut compiler = Compiler {
         kb_dir,
+        progress,
         diagnostics: Vec::new(),
+        image_budget_kb: assets::DEFAULT_BUDGET_KB,
+        images: BTreeMap::new(),
     };
     let compiled = compiler.run();
     let mut diagnostics = compiler.diagnostics;
     // Stable, so problems at one position keep the order they were found in.
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
+    // Keyed by name, so two copies of one picture under different paths ship once, and the
+    // order never depends on the file system.
+    let assets: BTreeMap<String, Asset> = compiler
+        .images
+        .into_values()
+        .flatten()
+        .map(|checked| (checked.asset.name.clone(), checked.asset))
+        .collect();
     Compiled {
         diagnostics,
+        assets: assets.into_values().collect(),
         ..compiled
     }
 }
 
 struct Compiler<'a> {
     kb_dir: &'a Path,
+    progress: &'a mut dyn FnMut(usize, usize),
     diagnostics: Vec<Diagnostic>,
+    /// `image_budget_kb` from kb.toml.
+    image_budget_kb: u32,
+    /// Every image file read so far, by path, so a picture shown by many articles is read, checked
+    /// and reported once. `None` when it was unusable (already reported).
+    images: BTreeMap<PathBuf, Option<assets::Checked>>,
 }
 
 /// What a source file holds, decided by its name.
@@ -219,6 +249,7 @@ impl Compiler<'_> {
             meta: BundleMeta::new(""),
             locales: Vec::new(),
             diagnostics: Vec::new(),
+            assets: Vec::new(),
         };
         if !self.kb_dir.is_dir() {
             let kb_dir = self.kb_dir.to_path_buf();
@@ -234,6 +265,7 @@ impl Compiler<'_> {
             compiled.meta = BundleMeta::new(&config.default_locale);
             compiled.meta.synonyms = config.synonyms.clone();
             compiled.locales = config.locales.clone();
+            self.image_budget_kb = config.image_budget_kb.unwrap_or(assets::DEFAULT_BUDGET_KB);
         }
 
         let mut files = self.find_sources(config.as_ref(), &config_path, &config_text);
@@ -246,7 +278,9 @@ impl Compiler<'_> {
             SourceKind::Faq(_) => 2,
         });
         let mut units: Vec<Unit> = Vec::new();
-        for file in files {
+        let n_files = files.len();
+        for (file_idx, file) in files.into_iter().enumerate() {
+            (self.progress)(file_idx, n_files);
             match (file.kind, file.dir_locale) {
                 (SourceKind::Article, Some(locale)) => {
                     units.push(self.read_article(file.path, locale));
@@ -264,6 +298,7 @@ impl Compiler<'_> {
                 )),
             }
         }
+        (self.progress)(n_files, n_files);
         self.check_duplicates(&units);
         self.check_links(&units, &compiled.meta.default_locale);
         self.check_flow_locales(&units, &compiled.locales);
@@ -605,7 +640,8 @@ impl Compiler<'_> {
         let Some(body_start) = parsed.body_start else {
             return article;
         };
-        let converted = markdown::convert(&text, body_start);
+        let mut converted = markdown::convert(&text, body_start);
+        self.resolve_images(&path, &converted.images, &mut converted.blocks);
         if converted.blocks.is_empty() && converted.problems.is_empty() {
             let (line, col) = LineIndex::new(&text).line_col(body_start);
             self.report(
@@ -636,6 +672,88 @@ impl Compiler<'_> {
             });
         }
         article
+    }
+
+    /// Finds, checks and names the images of one article, and writes their URLs and sizes into
+    /// its [`kefu_core::Block::Image`]s (which hold the path as written until now).
+    fn resolve_images(
+        &mut self,
+        markdown_file: &Path,
+        images: &[markdown::ImageRef],
+        blocks: &mut [kefu_core::Block],
+    ) {
+        let mut resolved: BTreeMap<String, (String, u32, u32)> = BTreeMap::new();
+        for image in images {
+            let path = match assets::locate(
+                self.kb_dir,
+                markdown_file,
+                &image.src,
+                (image.line, image.col),
+            ) {
+                Ok(path) => path,
+                Err(problem) => {
+                    self.report(markdown_file, problem);
+                    continue;
+                }
+            };
+            if !self.images.contains_key(&path) {
+                let checked = self.check_image(&path);
+                self.images.insert(path.clone(), checked);
+            }
+            if let Some(Some(checked)) = self.images.get(&path) {
+                resolved.insert(
+                    image.src.clone(),
+                    (
+                        format!("{}/{}", assets::ASSETS_DIR, checked.asset.name),
+                        checked.width,
+                        checked.height,
+                    ),
+                );
+            }
+        }
+        fill_images(blocks, &resolved);
+    }
+
+    /// Reads and checks one image file, reporting its problems against the file itself.
+    fn check_image(&mut self, path: &Path) -> Option<assets::Checked> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.report(
+                    path,
+                    Problem::error(1, 1, format!("cannot read the image: {error}")),
+                );
+                return None;
+            }
+        };
+        let n_bytes = bytes.len();
+        match assets::check(path, bytes) {
+            Ok(checked) => {
+                let budget = u64::from(self.image_budget_kb) * 1024;
+                if n_bytes as u64 > budget {
+                    self.report(
+                        path,
+                        Problem::warning(
+                            1,
+                            1,
+                            format!(
+                                "this image is {} KB, over the budget of {} KB",
+                                n_bytes.div_ceil(1024),
+                                self.image_budget_kb
+                            ),
+                        )
+                        .with_hint("customers on phones download it on mobile data: shrink it (e.g. a smaller PNG, a JPEG or WebP at quality 80), or raise image_budget_kb in kb.toml"),
+                    );
+                }
+                Some(checked)
+            }
+            Err(problems) => {
+                for problem in problems {
+                    self.report(path, problem);
+                }
+                None
+            }
+        }
     }
 
     /// Reads one flow file (`<id>.flow.toml`) into a unit: its id is the file name without
@@ -1031,6 +1149,33 @@ impl Compiler<'_> {
                     self.report(&unit.path, problem);
                 }
             }
+        }
+    }
+}
+
+/// Gives each image block the URL and size its written path resolved to.
+fn fill_images(blocks: &mut [kefu_core::Block], resolved: &BTreeMap<String, (String, u32, u32)>) {
+    use kefu_core::Block;
+    for block in blocks {
+        match block {
+            Block::Image {
+                src, width, height, ..
+            } => {
+                if let Some((url, w, h)) = resolved.get(src.as_str()) {
+                    *src = url.clone();
+                    *width = *w;
+                    *height = *h;
+                }
+            }
+            Block::List { items, .. } => {
+                for item in items {
+                    fill_images(item, resolved);
+                }
+            }
+            Block::Quote(inner) | Block::Callout { blocks: inner, .. } => {
+                fill_images(inner, resolved);
+            }
+            Block::Heading { .. } | Block::Paragraph(_) | Block::Code(_) | Block::Table { .. } => {}
         }
     }
 }

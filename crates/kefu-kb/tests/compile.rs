@@ -171,7 +171,7 @@ fn kb_toml_errors() {
             b"default_locale = \"en\"\nlocales = [\"en\"]\nthme = 1\n",
         )],
         expect![[r#"
-            kb/kb.toml:3:1: error: unknown field `thme`, expected one of `default_locale`, `locales`, `synonyms`, `learned_synonyms_veto`
+            kb/kb.toml:3:1: error: unknown field `thme`, expected one of `default_locale`, `locales`, `synonyms`, `learned_synonyms_veto`, `image_budget_kb`
               hint: kb.toml looks like this:
                 default_locale = "zh-CN"
                 locales = ["zh-CN", "en"]
@@ -273,14 +273,14 @@ fn unclosed_front_matter() {
 }
 
 #[test]
-fn raw_html_script() {
+fn raw_html_script_is_dropped_with_a_warning() {
     check(
         &[("kb.toml", CONFIG.as_bytes()), ("en/a.md", b"---\ntitle: A\n---\nIntro.\n\n<script>alert(1)</script>\n\nText with <script>x</script> inline.\n")],
         expect![[r#"
-            kb/en/a.md:6:1: error: HTML is not allowed in articles (line 6); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
-            kb/en/a.md:8:11: error: HTML is not allowed in articles (line 8); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+            kb/en/a.md:6:1: warning: HTML `<script>` is not allowed in articles: it and its content are dropped
+              hint: only <b>, <strong>, <i>, <em>, <code>, <kbd> and <br> are kept; write the rest in Markdown
+            kb/en/a.md:8:11: warning: HTML `<script>` is not allowed in articles: it and its content are dropped
+              hint: only <b>, <strong>, <i>, <em>, <code>, <kbd> and <br> are kept; write the rest in Markdown
             kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
               hint: create kb/zh-CN and put its articles there
             documents: en/a
@@ -443,22 +443,20 @@ fn every_problem_in_every_file_is_reported_in_one_run() {
         expect![[r#"
             kb/en/a.md:3:1: error: unknown front-matter key `titel`
               hint: did you mean `title`?
-            kb/en/a.md:5:1: error: HTML is not allowed in articles (line 5); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+            kb/en/a.md:5:1: warning: HTML `<div>` is not allowed in articles: the tag is dropped, its text is kept
+              hint: only <b>, <strong>, <i>, <em>, <code>, <kbd> and <br> are kept; write the rest in Markdown
             kb/en/a.md:7:5: error: links may only point to article:<id>, http(s) or mailto: URLs, not `javascript:`
               hint: link to another article with [text](article:<id>), or to a web page with [text](https://…)
             kb/en/a.md:7:33: error: link to a missing article `bb`
               hint: did you mean 'b'?
             kb/en/b.md:1:1: error: the front matter has no `title`
               hint: add a line such as `title: How do I get a refund?` between the `---` lines
-            kb/en/b.md:4:1: error: images are not supported in articles yet
-              hint: remove the image, or link to it with [description](https://…)
+            kb/en/b.md:4:1: error: images must be files in the knowledge base, not `https:` URLs
+              hint: download the picture into the KB (e.g. images/) and write its path relative to this file: remote images break offline, leak visitors to another server and are blocked by strict CSPs
             kb/fr:1:1: error: directory `fr` is not a locale of this knowledge base
               hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or move the directory out of the KB
             kb/zh-CN/c.md:2:1: error: the front matter opened on line 1 is not closed: the file ends without a line `---`
               hint: add a line `---` after the last front-matter key, then the article text
-            kb/zh-CN/d.md:4:1: error: tables are not supported in articles yet
-              hint: write the rows as a list instead
             documents: en/a en/b zh-CN/d
         "#]],
     );
@@ -767,18 +765,16 @@ fn faq_answers_follow_the_article_rules() {
         expect![[r#"
             kb/en/q.faq.csv:2:20: error: link to a missing article `refund`
               hint: did you mean 'refunds'?
-            kb/en/q.faq.csv:4:6: error: HTML is not allowed in FAQ answers (line 4); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
             kb/en/q.faq.csv:4:26: error: links may only point to article:<id>, http(s) or mailto: URLs, not `javascript:`
               hint: link to another article with [text](article:<id>), or to a web page with [text](https://…)
             kb/en/q.faq.csv:5:6: warning: a level-1 heading in an answer: the title is the question; use ##
               hint: section headings start at `##`; this one is shown as `##`
-            kb/en/q.faq.csv:6:1: error: images are not supported in FAQ answers yet
-              hint: remove the image, or link to it with [description](https://…)
+            kb/en/q.faq.csv:6:1: error: images are not supported in FAQ answers
+              hint: put the picture in an article and link to it with [text](article:<id>)
             kb/zh-CN/q.faq.jsonl:1:48: error: link to a missing article `refnds`
               hint: did you mean 'refunds'?
-            kb/zh-CN/q.faq.jsonl:2:40: error: HTML is not allowed in FAQ answers (line 2); use Markdown
-              hint: write **bold**, *emphasis*, [links](https://…) and lists in Markdown; to show a literal `<`, write `\<`
+            kb/zh-CN/q.faq.jsonl:2:40: warning: HTML `<div>` is not allowed in FAQ answers: the tag is dropped, its text is kept
+              hint: only <b>, <strong>, <i>, <em>, <code>, <kbd> and <br> are kept; write the rest in Markdown
             documents: en/a en/b en/refunds zh-CN/a zh-CN/b zh-CN/c zh-CN/refunds
         "#]],
     );
@@ -1145,4 +1141,296 @@ fn synonyms_are_learned_from_faq_similar_questions_and_vetoed_in_kb_toml() {
     assert_eq!(learned(config), ["package ~ parcel (3)"]);
     let vetoed = format!("{config}learned_synonyms_veto = [[\"parcel\", \"package\"]]\n");
     assert!(learned(&vetoed).is_empty());
+}
+
+// Rich articles: images, callouts and sanitised HTML. Each test names one class of problem.
+
+/// The smallest PNG header the compiler reads: signature, IHDR with a width and height.
+fn png(width: u32, height: u32, padding: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.resize(bytes.len() + padding, 0);
+    bytes
+}
+
+const SVG: &[u8] = b"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 40 30\"><rect width=\"40\" height=\"30\"/></svg>";
+
+#[test]
+fn image_missing() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/images/refund.png", &png(10, 10, 0)),
+            (
+                "en/a.md",
+                b"---\ntitle: A\n---\nText.\n\n![Refund button](images/refnud.png)\n",
+            ),
+        ],
+        expect![[r#"
+            kb/en/a.md:6:1: error: image `images/refnud.png` does not exist (looked for kb/en/images/refnud.png)
+              hint: did you mean `refund.png`?
+            kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
+              hint: create kb/zh-CN and put its articles there
+            documents: en/a
+        "#]],
+    );
+}
+
+#[test]
+fn image_outside_the_kb() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            (
+                "en/a.md",
+                b"---\ntitle: A\n---\n![Secret](../../outside.png)\n\n![Also](../kb.toml)\n",
+            ),
+        ],
+        expect![[r#"
+            kb/en/a.md:4:1: error: image `../../outside.png` is outside the knowledge base
+              hint: copy the picture into the KB directory (e.g. kb/en/images/) and link to the copy
+            kb/en/a.md:6:1: error: `../kb.toml` is not an image format the widget ships
+              hint: use PNG, JPEG, GIF, WebP or SVG
+            kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
+              hint: create kb/zh-CN and put its articles there
+            documents: en/a
+        "#]],
+    );
+}
+
+#[test]
+fn image_without_alt_text() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.png", &png(10, 10, 0)),
+            ("en/a.md", b"---\ntitle: A\n---\nSee:\n\n![](a.png)\n"),
+        ],
+        expect![[r#"
+            kb/en/a.md:6:1: error: this image has no alt text: screen readers would announce only "image"
+              hint: describe what the picture shows, e.g. ![The refund button under My orders](images/refund.png)
+            kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
+              hint: create kb/zh-CN and put its articles there
+            documents: en/a
+        "#]],
+    );
+}
+
+#[test]
+fn image_wrong_format_and_unreadable_header() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.bmp", b"BM"),
+            ("en/fake.png", b"GIF89a"),
+            (
+                "en/a.md",
+                b"---\ntitle: A\n---\n![Old](a.bmp)\n\n![Fake](fake.png)\n",
+            ),
+        ],
+        expect![[r#"
+            kb/en/a.md:4:1: error: `a.bmp` is not an image format the widget ships
+              hint: use PNG, JPEG, GIF, WebP or SVG
+            kb/en/fake.png:1:1: error: this file is not a readable PNG image
+              hint: re-export it from an image editor, or fix the extension if it is another format
+            kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
+              hint: create kb/zh-CN and put its articles there
+            documents: en/a
+        "#]],
+    );
+}
+
+#[test]
+fn image_over_budget_is_a_warning() {
+    check(
+        &[
+            (
+                "kb.toml",
+                format!("{CONFIG}image_budget_kb = 1\n").as_bytes(),
+            ),
+            ("en/big.png", &png(2000, 1000, 2048)),
+            (
+                "en/a.md",
+                b"---\ntitle: A\n---\n![A large photo](big.png)\n",
+            ),
+        ],
+        expect![[r#"
+            kb/en/big.png:1:1: warning: this image is 3 KB, over the budget of 1 KB
+              hint: customers on phones download it on mobile data: shrink it (e.g. a smaller PNG, a JPEG or WebP at quality 80), or raise image_budget_kb in kb.toml
+            kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
+              hint: create kb/zh-CN and put its articles there
+            documents: en/a
+        "#]],
+    );
+}
+
+#[test]
+fn unsafe_svg() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/evil.svg", b"<svg viewBox=\"0 0 10 10\">\n  <script>alert(1)</script>\n  <rect onclick=\"steal()\" width=\"10\" height=\"10\"/>\n  <image href=\"https://tracker.example/p.gif\"/>\n</svg>\n"),
+            ("en/a.md", b"---\ntitle: A\n---\n![Logo](evil.svg)\n"),
+            ("en/b.md", b"---\ntitle: B\n---\n![Logo again](evil.svg)\n"),
+        ],
+        expect![[r#"
+            kb/en/evil.svg:2:3: error: this SVG contains a <script> element
+              hint: remove it, or re-export the picture as plain SVG (most editors have an "optimized" or "plain SVG" option), or as PNG
+            kb/en/evil.svg:3:9: error: this SVG has an event handler attribute `onclick`
+              hint: remove it, or re-export the picture as plain SVG (most editors have an "optimized" or "plain SVG" option), or as PNG
+            kb/en/evil.svg:4:10: error: this SVG refers to another file or URL (`href`)
+              hint: an image shipped with the KB must be self-contained: embed the referenced shapes, or export as PNG
+            kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
+              hint: create kb/zh-CN and put its articles there
+            documents: en/a en/b
+        "#]],
+    );
+}
+
+#[test]
+fn bad_callout_kind() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", b"---\ntitle: A\n---\n> [!WARN]\n> Careful.\n"),
+            (
+                "zh-CN/a.md",
+                "---\ntitle: A\n---\n> [!小心]\n> 注意安全。\n".as_bytes(),
+            ),
+        ],
+        expect![[r#"
+            kb/en/a.md:4:1: error: `[!WARN]` is not a callout kind
+              hint: did you mean `[!WARNING]`?
+            kb/zh-CN/a.md:4:1: error: `[!小心]` is not a callout kind
+              hint: write one of [!TIP], [!NOTE], [!WARNING], [!IMPORTANT] (or 提示, 注意, 警告, 重要)
+            documents: en/a zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn images_resolve_to_hashed_assets_shared_between_articles() {
+    let temp = tempfile::tempdir().unwrap();
+    let kb_dir = temp.path().join("kb");
+    for (path, contents) in [
+        ("kb.toml", CONFIG.as_bytes()),
+        ("en/img/logo.svg", SVG),
+        ("zh-CN/logo.svg", SVG),
+        (
+            "en/a.md",
+            b"---\ntitle: A\n---\n![Our logo](img/logo.svg)\n".as_slice(),
+        ),
+        (
+            "zh-CN/a.md",
+            "---\ntitle: A\n---\n![标志](./logo.svg)\n".as_bytes(),
+        ),
+    ] {
+        let path = kb_dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    let compiled = kefu_kb::compile(&kb_dir);
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{:?}",
+        compiled.diagnostics
+    );
+    // One picture under two paths is one asset.
+    assert_eq!(compiled.assets.len(), 1);
+    let name = &compiled.assets[0].name;
+    assert!(name.ends_with(".svg") && name.len() == 16 + 4, "{name}");
+    assert_eq!(compiled.assets[0].bytes, SVG);
+    for doc in &compiled.documents {
+        let kefu_core::Block::Image {
+            src, width, height, ..
+        } = &doc.body[0]
+        else {
+            panic!("{:?}", doc.body);
+        };
+        assert_eq!(src, &format!("kb-assets/{name}"));
+        assert_eq!((*width, *height), (40, 30));
+    }
+}
+
+/// The fixture KB with every new block kind survives the bundle and back.
+#[test]
+fn rich_fixture_round_trips_through_the_bundle() {
+    let kb_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rich");
+    let compiled = kefu_kb::compile(&kb_dir);
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{:?}",
+        compiled.diagnostics
+    );
+    let bytes = kefu_core::bundle::encode(&compiled.documents, &compiled.meta);
+    let index = kefu_core::Index::from_bytes(bytes).unwrap();
+    for (doc_idx, doc) in compiled.documents.iter().enumerate() {
+        let decoded = index.document(u32::try_from(doc_idx).unwrap()).unwrap();
+        assert_eq!(&decoded, doc);
+    }
+    let refunds = &compiled.documents[0];
+    let kinds: Vec<&str> = refunds
+        .body
+        .iter()
+        .map(|block| match block {
+            kefu_core::Block::Paragraph(_) => "paragraph",
+            kefu_core::Block::Image { .. } => "image",
+            kefu_core::Block::Table { .. } => "table",
+            kefu_core::Block::Callout { .. } => "callout",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "paragraph",
+            "image",
+            "table",
+            "callout",
+            "callout",
+            "paragraph"
+        ]
+    );
+    assert_eq!(compiled.assets.len(), 1);
+}
+
+/// Hostile HTML is reduced to its text at build time: no tag, attribute, script body or
+/// `javascript:` URL reaches the bundle the widget loads.
+#[test]
+fn hostile_html_never_reaches_the_bundle() {
+    let temp = tempfile::tempdir().unwrap();
+    let kb_dir = temp.path().join("kb");
+    let article = "---\ntitle: Hostile\n---\nHello <script>alert(1)</script> world.\n\n<img src=x onerror=alert(1)>\n\nClick <a href=\"javascript:alert(2)\">here</a> or <b onmouseover=\"alert(3)\">there</b>.\n\n<iframe src=\"https://evil.example/\"></iframe>\n\n<div style=\"background:url(javascript:alert(4))\">kept text</div>\n\n<svg><script>alert(5)</script></svg>\n\n[x](javascript:alert(6))\n";
+    for (path, contents) in [
+        ("kb.toml", "default_locale = \"en\"\nlocales = [\"en\"]\n"),
+        ("en/hostile.md", article),
+    ] {
+        let path = kb_dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    let compiled = kefu_kb::compile(&kb_dir);
+    // The `javascript:` Markdown link is an error; everything in HTML is a warning.
+    assert_eq!(compiled.error_count(), 1, "{:?}", compiled.diagnostics);
+    let bytes = kefu_core::bundle::encode(&compiled.documents, &compiled.meta);
+    let text = String::from_utf8_lossy(&bytes).to_lowercase();
+    for trace in [
+        "<script",
+        "alert",
+        "onerror",
+        "onmouseover",
+        "javascript",
+        "<img",
+        "<iframe",
+        "evil",
+        "<a ",
+        "style",
+        "<svg",
+        "<div",
+    ] {
+        assert!(!text.contains(trace), "`{trace}` reached the bundle");
+    }
+    assert!(text.contains("kept text"));
+    assert!(text.contains("hello"));
 }
