@@ -175,6 +175,27 @@ describe("look and feel", () => {
     await context.close();
   });
 
+  test("stays usable at 200% zoom", async () => {
+    // 200% zoom of a 1280×800 window leaves 640×400 CSS pixels: everything must still be reachable.
+    const { page, context } = await openRecording("/", { viewport: { width: 640, height: 400 }, locale: "en-US" });
+    await page.getByRole("button", { name: "Help", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.waitFor();
+    await settled(dialog);
+    const box = await dialog.boundingBox();
+    assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= 640 && box.y + box.height <= 400, JSON.stringify(box));
+    const search = dialog.getByRole("combobox", { name: "Search help articles" });
+    await search.fill("refund");
+    await dialog.getByRole("option").first().click();
+    await dialog.getByRole("article").waitFor();
+    const close = dialog.getByRole("button", { name: "Close" });
+    const closeBox = await close.boundingBox();
+    assert.ok(closeBox.y >= 0 && closeBox.y + closeBox.height <= 400, "the close button is on screen");
+    await close.click();
+    await dialog.waitFor({ state: "detached" });
+    await context.close();
+  });
+
   test("shows the service hours and whether someone is there now", async () => {
     const { page, context } = await openRecording("/test/lazy.html");
     await page.evaluate(() => Kefu.search("zzzz qqqq"));

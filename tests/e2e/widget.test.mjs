@@ -189,8 +189,10 @@ describe("a Chinese-speaking customer", () => {
     await dialog.getByText("没有找到相关文章。").waitFor();
     const closest = dialog.getByRole("list", { name: "最接近的文章：" }).getByRole("button");
     await closest.first().waitFor();
-    await closest.first().click();
-    const heading = dialog.getByRole("article").getByRole("heading", { level: 3 });
+    const titles = await closest.allTextContents();
+    assert.ok(titles.some((title) => title.includes("发票")), `the invoice help is among ${titles}`);
+    await closest.filter({ hasText: "发票" }).first().click();
+    const heading = dialog.getByRole("heading", { level: 3 });
     await heading.waitFor();
     assert.match(await heading.textContent(), /发票/);
     await context.close();

@@ -792,8 +792,10 @@ impl Index {
             };
             for (term, expansion, postings) in decoded {
                 // A supporting character in more than a tenth of the documents says next to
-                // nothing and costs the longest postings lists: skip it.
-                if query_term.cjk_unigram
+                // nothing and costs the longest postings lists: skip it. Not in the relaxed
+                // ranking of `closest`, where characters are all a query has left.
+                if !relaxed
+                    && query_term.cjk_unigram
                     && postings.len() > MIN_SKIPPED_DF
                     && postings.len() * MAX_SUPPORTING_SHARE > self.docs.len()
                 {
