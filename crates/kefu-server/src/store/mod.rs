@@ -191,6 +191,9 @@ pub struct FlowOutcomes {
     pub escalated: i64,
     /// Left part-way.
     pub abandoned: i64,
+    /// Where escalated and abandoned runs ended: `(outcome, last node, count)`, most frequent
+    /// first, so editors see which step loses people.
+    pub stops: Vec<(String, String, i64)>,
 }
 
 /// What `kefu report` prints: what customers search for, what they do not find, and which
@@ -608,6 +611,11 @@ pub(crate) mod report_sql {
          SUM(CASE WHEN outcome = 'abandoned' THEN 1 ELSE 0 END) FROM events \
          WHERE kind = 'flow_outcome' AND received_at >= $1 AND received_at <= $2 \
          GROUP BY target_id ORDER BY COUNT(*) DESC, target_id LIMIT $3";
+    /// Escalated and abandoned endings by the node they happened at, for [`super::attach_stops`].
+    pub const FLOW_STOPS: &str = "SELECT target_id, outcome, last_node, COUNT(*) AS n FROM events \
+         WHERE kind = 'flow_outcome' AND outcome IN ('escalated', 'abandoned') \
+         AND last_node IS NOT NULL AND received_at >= $1 AND received_at <= $2 \
+         GROUP BY target_id, outcome, last_node ORDER BY n DESC, outcome, last_node";
     pub const DEFLECTIONS: &str = "SELECT target_id, locale, COUNT(*) AS n FROM events \
          WHERE kind = 'deflection' AND received_at >= $1 AND received_at <= $2 \
          GROUP BY target_id, locale ORDER BY n DESC, target_id, locale LIMIT $3";
@@ -623,6 +631,15 @@ pub(crate) fn attach_reasons(votes: &mut [Votes], reasons: Vec<(String, String, 
             .find(|vote| vote.target == target && vote.id == id)
         {
             vote.reasons.push((reason, count));
+        }
+    }
+}
+
+/// Attaches the rows `(flow, outcome, node, count)` to their [`FlowOutcomes`].
+pub(crate) fn attach_stops(flows: &mut [FlowOutcomes], stops: Vec<(String, String, String, i64)>) {
+    for (flow_id, outcome, node, count) in stops {
+        if let Some(flow) = flows.iter_mut().find(|flow| flow.flow_id == flow_id) {
+            flow.stops.push((outcome, node, count));
         }
     }
 }
