@@ -864,13 +864,30 @@ fn seed_gap_report(database: &kefu_server::Database) {
 }
 
 #[test]
-fn report_groups_questions_and_writes_an_html_page() {
+fn gap_report_on_sqlite() {
     let temp = tempfile::tempdir().unwrap();
     let path = temp.path().join("kefu.db");
     seed_gap_report(&kefu_server::Database::Sqlite(path.clone()));
-    let db = path.to_str().unwrap();
+    check_gap_report(temp.path(), &["--db", path.to_str().unwrap()]);
+}
 
-    let output = kefu(temp.path(), &["report", "--db", db, "--html", "out.html"]);
+#[test]
+fn gap_report_on_postgres() {
+    let Some(url) = fresh_pg_url() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: PostgreSQL gap report test (KEFU_TEST_DATABASE_URL is not set)"
+        );
+        return;
+    };
+    seed_gap_report(&kefu_server::Database::Postgres(url.clone()));
+    let temp = tempfile::tempdir().unwrap();
+    check_gap_report(temp.path(), &["--database-url", &url]);
+}
+
+/// The groups in the table and JSON, and the HTML page, of the events [`seed_gap_report`] stores.
+fn check_gap_report(dir: &Path, db: &[&str]) {
+    let output = kefu(dir, &[&["report", "--html", "out.html"][..], db].concat());
     assert!(output.status.success(), "{}", stderr(&output));
     let table = stdout(&output);
     assert!(
@@ -902,8 +919,8 @@ fn report_groups_questions_and_writes_an_html_page() {
     );
 
     let json: serde_json::Value = serde_json::from_str(&stdout(&kefu(
-        temp.path(),
-        &["report", "--db", db, "--format", "json"],
+        dir,
+        &[&["report", "--format", "json"][..], db].concat(),
     )))
     .unwrap();
     let zero = &json["zero_result_groups"];
@@ -932,7 +949,7 @@ fn report_groups_questions_and_writes_an_html_page() {
         serde_json::json!({ "outcome": "abandoned", "node": "ask-order-number", "count": 2 })
     );
 
-    let html = std::fs::read_to_string(temp.path().join("out.html")).unwrap();
+    let html = std::fs::read_to_string(dir.join("out.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
     assert!(html.contains("<meta charset=\"utf-8\">"));
     assert!(html.contains("PingFang SC"), "a CJK-capable font stack");
