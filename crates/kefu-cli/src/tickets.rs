@@ -481,6 +481,7 @@ fn report_json(report: &Report, grouped: &Grouped<'_>) -> Value {
             "not_helpful": v.not_helpful,
             "reasons": v.reasons.iter().map(|(r, n)| json!({ "reason": r, "count": n }))
                 .collect::<Vec<_>>(),
+            "comments": v.comments,
         })).collect::<Vec<_>>(),
         "flows": report.flows.iter().map(|f| json!({
             "flow_id": f.flow_id, "solved": f.solved, "escalated": f.escalated,
@@ -599,6 +600,9 @@ fn write_report(
                 format!("  ({})", reasons.join(", "))
             }
         )?;
+        for comment in &votes.comments {
+            writeln!(out, "        “{}”", excerpt(comment))?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "Flows (solved / escalated / abandoned)")?;

@@ -845,7 +845,7 @@ fn seed_gap_report(database: &kefu_server::Database) {
             locale: "zh-CN".into(),
             helpful: false,
             reason: Some(Reason::OutOfDate),
-            comment: None,
+            comment: Some("<img src=x onerror=alert(2)> 还是没到账".into()),
         },
         ended(FlowOutcome::Solved, "done"),
         ended(FlowOutcome::Abandoned, "ask-order-number"),
@@ -987,6 +987,15 @@ fn check_gap_report(dir: &Path, db: &[&str]) {
         "{html}"
     );
     assert!(html.contains("out-of-date ×1"), "{html}");
+    assert!(
+        html.contains("<q>&lt;img src=x onerror=alert(2)&gt; 还是没到账</q>"),
+        "{html}"
+    );
+    assert!(!html.contains("<img"), "{html}");
+    assert_eq!(
+        json["least_helpful"][0]["comments"][0],
+        "<img src=x onerror=alert(2)> 还是没到账"
+    );
     assert!(html.contains("<b>9</b>searches"), "{html}");
     assert_eq!(html.matches("<svg").count(), 6, "one chart per section");
     assert_eq!(

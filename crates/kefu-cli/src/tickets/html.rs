@@ -123,9 +123,9 @@ fn table(out: &mut String, caption: &str, headers: &[&str], rows: &[Vec<String>]
     out.push_str("</tr></thead><tbody>\n");
     for row in rows {
         out.push_str("<tr>");
-        for (index, cell) in row.iter().enumerate() {
+        for cell in row {
             // Cells arrive escaped (some hold markup such as lists of phrasings).
-            let class = if index + 1 == row.len() || cell.parse::<i64>().is_err() {
+            let class = if cell.parse::<i64>().is_err() {
                 ""
             } else {
                 " class=\"n\""
@@ -193,7 +193,14 @@ fn groups_section(out: &mut String, id: &str, heading: &str, intro: &str, groups
     out.push_str("</section>\n");
 }
 
-fn counted_section(out: &mut String, id: &str, heading: &str, what: &str, list: &[Counted]) {
+/// A chart and table of one counted list; `column` names what is counted (query, article).
+fn counted_section(
+    out: &mut String,
+    id: &str,
+    heading: &str,
+    (column, what): (&str, &str),
+    list: &[Counted],
+) {
     let _ = writeln!(out, "<section id=\"{id}\"><h2>{}</h2>", escape(heading));
     if list.is_empty() {
         none(out);
@@ -216,7 +223,7 @@ fn counted_section(out: &mut String, id: &str, heading: &str, what: &str, list: 
                 ]
             })
             .collect();
-        table(out, heading, &["", "Locale", "Count"], &rows);
+        table(out, heading, &[column, "Locale", "Count"], &rows);
     }
     out.push_str("</section>\n");
 }
@@ -278,7 +285,7 @@ pub fn render(
         &mut out,
         "top-searches",
         "Top searches",
-        "searches",
+        ("Query", "searches"),
         &report.top_searches,
     );
 
@@ -309,18 +316,24 @@ pub fn render(
                     .iter()
                     .map(|(reason, n)| format!("{} ×{n}", escape(reason)))
                     .collect();
+                let comments: Vec<String> = votes
+                    .comments
+                    .iter()
+                    .map(|comment| format!("<li><q>{}</q></li>", escape(comment)))
+                    .collect();
                 vec![
                     format!("{} {}", escape(&votes.target), escape(&votes.id)),
                     votes.not_helpful.to_string(),
                     votes.helpful.to_string(),
                     reasons.join(", "),
+                    format!("<ul>{}</ul>", comments.join("")),
                 ]
             })
             .collect();
         table(
             &mut out,
             "Least helpful answers",
-            &["Answer", "No", "Yes", "Reasons"],
+            &["Answer", "No", "Yes", "Reasons", "Latest comments"],
             &rows,
         );
     }
@@ -393,7 +406,7 @@ pub fn render(
         &mut out,
         "deflections",
         "Deflections (article opened from the form, form left unsent)",
-        "deflections",
+        ("Article", "deflections"),
         &report.deflections,
     );
     out.push_str("</main></body></html>\n");
