@@ -425,6 +425,34 @@ mod tests {
         );
     }
 
+    /// Every printable ASCII character, alone and around markup, comes out inert and decodes
+    /// back to itself: a cheap exhaustive check instead of a property test (no proptest here).
+    #[test]
+    fn escaping_is_inert_and_lossless() {
+        let decode = |html: &str| {
+            html.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        };
+        for byte in 0x20_u8..0x7f {
+            let c = char::from(byte);
+            for text in [
+                c.to_string(),
+                format!("<a{c}>{c}&{c}</a>"),
+                format!("退款{c}\"{c}'"),
+            ] {
+                let escaped = escape(&text);
+                assert!(
+                    !escaped.contains(['<', '>', '"', '\'']),
+                    "{text:?} -> {escaped:?}"
+                );
+                assert_eq!(decode(&escaped), text);
+            }
+        }
+    }
+
     #[test]
     fn chart_has_titles_and_scaled_bars() {
         let mut out = String::new();
