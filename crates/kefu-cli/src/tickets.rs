@@ -717,6 +717,15 @@ mod tests {
             Some("`kefu tickets show` needs the ticket's REFERENCE, like KF-7Q3M2K".into())
         );
         assert!(error(false, &[]).is_some());
+        assert_eq!(
+            error(false, &["list", "--html", "out.html"]),
+            Some("unknown option `--html` for `kefu tickets`".into())
+        );
+        let Ok(Some(report)) = parse(true, words(&["--html=out.html", "--format", "json"])) else {
+            panic!("did not parse");
+        };
+        assert_eq!(report.html, Some(PathBuf::from("out.html")));
+        assert_eq!(report.format, Format::Json);
     }
 
     #[test]
