@@ -28,8 +28,9 @@ Usage:
   kefu tickets show REFERENCE [--format table|json] [DB]
   kefu tickets export --format csv|json [--since DATE] [--until DATE] [DB]
       Read the tickets kefu-server stored (list: newest first, 50 by default).
-  kefu report [--since DATE] [--until DATE] [--limit N] [--format table|json] [DB]
-      Top searches, zero-result queries, least helpful answers, flow endings and deflections.
+  kefu report [--since DATE] [--until DATE] [--limit N] [--format table|json] [--html FILE] [DB]
+      Top searches, zero-result queries (similar ones grouped), least helpful answers, flow
+      endings and deflections; `--html FILE` also writes a self-contained page with charts.
       DATE is 2025-01-31 (the whole day) or 2025-01-31T09:30:00Z; both ends are inclusive.
       DB is `--db PATH` (SQLite, default kefu.db) or `--database-url postgres://…`
       (default: the DATABASE_URL environment variable when set).

@@ -5,7 +5,11 @@
 //!
 //! Everything a customer typed is printed as inert text: control characters (which could move
 //! the cursor or recolour a terminal) are replaced in tables, CSV cells that a spreadsheet would
-//! run as a formula are prefixed with `'`, and nothing is ever written as HTML.
+//! run as a formula are prefixed with `'`, and the report's HTML page escapes all of it
+//! ([`html::escape`]).
+
+mod groups;
+mod html;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +24,12 @@ use crate::args::UsageError;
 
 /// How many tickets `list` shows, and how many lines each report section has, by default.
 const DEFAULT_LIMIT: i64 = 50;
+/// How many distinct queries the report reads for grouping by similarity, however small
+/// `--limit` is: paraphrases are usually rare each, so grouping only the top few would miss them.
+/// Comparing all pairs of this many takes a fraction of a second.
+const GROUPING_POOL: i64 = 1000;
+/// How many phrasings of a group the terminal table lists.
+const PHRASINGS_IN_TABLE: usize = 3;
 /// How many characters of a message `list` shows in a table.
 const EXCERPT_CHARS: usize = 60;
 
@@ -47,6 +57,8 @@ pub struct DataArgs {
     pub range: TimeRange,
     pub limit: i64,
     pub format: Format,
+    /// `kefu report --html FILE`: also write the report as an HTML page.
+    pub html: Option<PathBuf>,
 }
 
 fn usage(message: impl Into<String>) -> UsageError {
@@ -89,6 +101,7 @@ pub fn parse(report: bool, args: Vec<String>) -> Result<Option<DataArgs>, UsageE
         range: TimeRange::default(),
         limit: DEFAULT_LIMIT,
         format: Format::Table,
+        html: None,
     };
     let mut format = None;
     let mut positionals = Vec::new();
@@ -120,6 +133,7 @@ pub fn parse(report: bool, args: Vec<String>) -> Result<Option<DataArgs>, UsageE
                 })?;
             }
             "--format" => format = Some(value(&flag)?),
+            "--html" if report => parsed.html = Some(value(&flag)?.into()),
             _ => return Err(usage(format!("unknown option `{flag}` for `{command}`"))),
         }
     }
@@ -249,15 +263,34 @@ pub fn run(args: &DataArgs) -> Result<ExitCode> {
                 }
             }
             Action::Report => {
-                let report = store.report(&args.range, args.limit).await?;
+                let mut report = store
+                    .report(&args.range, args.limit.max(GROUPING_POOL))
+                    .await?;
+                let zero_result_groups =
+                    limited(groups::group(&report.zero_result_queries), args.limit);
+                let missed_groups = limited(groups::group(&report.missed_queries), args.limit);
+                truncate_report(&mut report, args.limit);
+                let grouped = Grouped {
+                    zero_results: &zero_result_groups,
+                    missed: &missed_groups,
+                };
+                if let Some(path) = &args.html {
+                    let page =
+                        html::render(&report, grouped.zero_results, grouped.missed, &args.range);
+                    std::fs::write(path, page).with_context(|| {
+                        format!("writing the HTML report to {}", path.display())
+                    })?;
+                    // The page path goes to stderr so `--format json` output stays parseable.
+                    eprintln!("wrote the HTML report to {}", path.display());
+                }
                 if args.format == Format::Json {
                     writeln!(
                         out,
                         "{}",
-                        serde_json::to_string_pretty(&report_json(&report))?
+                        serde_json::to_string_pretty(&report_json(&report, &grouped))?
                     )?;
                 } else {
-                    write_report(&mut out, &report, &args.range)?;
+                    write_report(&mut out, &report, &grouped, &args.range)?;
                 }
             }
         }
@@ -392,7 +425,43 @@ fn write_show(
     Ok(())
 }
 
-fn report_json(report: &Report) -> Value {
+/// The similarity groups of the report's two query lists.
+struct Grouped<'a> {
+    zero_results: &'a [groups::QueryGroup],
+    missed: &'a [groups::QueryGroup],
+}
+
+fn limited(mut list: Vec<groups::QueryGroup>, limit: i64) -> Vec<groups::QueryGroup> {
+    list.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    list
+}
+
+/// Cuts each list of a report read with [`GROUPING_POOL`] back to `--limit` lines.
+fn truncate_report(report: &mut Report, limit: i64) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    report.top_searches.truncate(limit);
+    report.zero_result_queries.truncate(limit);
+    report.missed_queries.truncate(limit);
+    report.least_helpful.truncate(limit);
+    report.flows.truncate(limit);
+    report.deflections.truncate(limit);
+}
+
+fn groups_json(list: &[groups::QueryGroup]) -> Value {
+    list.iter()
+        .map(|group| {
+            json!({
+                "label": group.label,
+                "total": group.total,
+                "phrasings": group.phrasings.iter()
+                    .map(|p| json!({ "query": p.key, "locale": p.locale, "count": p.count }))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+fn report_json(report: &Report, grouped: &Grouped<'_>) -> Value {
     let counted = |list: &[store::Counted]| -> Value {
         list.iter()
             .map(|c| json!({ "key": c.key, "locale": c.locale, "count": c.count }))
@@ -405,21 +474,32 @@ fn report_json(report: &Report) -> Value {
         "top_searches": counted(&report.top_searches),
         "zero_result_queries": counted(&report.zero_result_queries),
         "missed_queries": counted(&report.missed_queries),
+        "zero_result_groups": groups_json(grouped.zero_results),
+        "missed_groups": groups_json(grouped.missed),
         "least_helpful": report.least_helpful.iter().map(|v| json!({
             "target": v.target, "id": v.id, "helpful": v.helpful,
             "not_helpful": v.not_helpful,
             "reasons": v.reasons.iter().map(|(r, n)| json!({ "reason": r, "count": n }))
                 .collect::<Vec<_>>(),
+            "comments": v.comments,
         })).collect::<Vec<_>>(),
         "flows": report.flows.iter().map(|f| json!({
             "flow_id": f.flow_id, "solved": f.solved, "escalated": f.escalated,
             "abandoned": f.abandoned,
+            "stops": f.stops.iter().map(|(outcome, node, n)| json!({
+                "outcome": outcome, "node": node, "count": n,
+            })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "deflections": counted(&report.deflections),
     })
 }
 
-fn write_report(out: &mut impl Write, report: &Report, range: &TimeRange) -> Result<()> {
+fn write_report(
+    out: &mut impl Write,
+    report: &Report,
+    grouped: &Grouped<'_>,
+    range: &TimeRange,
+) -> Result<()> {
     writeln!(
         out,
         "Kefu report, {} to {}",
@@ -448,6 +528,48 @@ fn write_report(out: &mut impl Write, report: &Report, range: &TimeRange) -> Res
         writeln!(out)?;
         Ok(())
     };
+    let group_section =
+        |out: &mut dyn Write, title: &str, list: &[groups::QueryGroup]| -> Result<()> {
+            writeln!(out, "{title}")?;
+            if list.is_empty() {
+                writeln!(out, "  (none)")?;
+            }
+            for group in list {
+                let examples: Vec<String> = group
+                    .phrasings
+                    .iter()
+                    .take(PHRASINGS_IN_TABLE)
+                    .map(|p| format!("\"{}\" ×{}", inert(&p.key), p.count))
+                    .collect();
+                let more = group.phrasings.len().saturating_sub(PHRASINGS_IN_TABLE);
+                writeln!(
+                    out,
+                    "  {:>6}  {}  ({} phrasing{}: {}{})",
+                    group.total,
+                    inert(&group.label),
+                    group.phrasings.len(),
+                    if group.phrasings.len() == 1 { "" } else { "s" },
+                    examples.join(", "),
+                    if more > 0 {
+                        format!(", {more} more")
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
+            writeln!(out)?;
+            Ok(())
+        };
+    group_section(
+        out,
+        "Questions the KB cannot answer (zero-result searches, similar ones grouped)",
+        grouped.zero_results,
+    )?;
+    group_section(
+        out,
+        "Searches whose results did not help (similar ones grouped)",
+        grouped.missed,
+    )?;
     section(out, "Top searches", &report.top_searches)?;
     section(out, "Zero-result queries", &report.zero_result_queries)?;
     section(
@@ -478,6 +600,9 @@ fn write_report(out: &mut impl Write, report: &Report, range: &TimeRange) -> Res
                 format!("  ({})", reasons.join(", "))
             }
         )?;
+        for comment in &votes.comments {
+            writeln!(out, "        “{}”", excerpt(comment))?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "Flows (solved / escalated / abandoned)")?;
@@ -493,6 +618,13 @@ fn write_report(out: &mut impl Write, report: &Report, range: &TimeRange) -> Res
             flow.abandoned,
             inert(&flow.flow_id)
         )?;
+        for (outcome, node, n) in &flow.stops {
+            writeln!(
+                out,
+                "                      {outcome} at {} ×{n}",
+                inert(node)
+            )?;
+        }
     }
     writeln!(out)?;
     section(
@@ -585,6 +717,15 @@ mod tests {
             Some("`kefu tickets show` needs the ticket's REFERENCE, like KF-7Q3M2K".into())
         );
         assert!(error(false, &[]).is_some());
+        assert_eq!(
+            error(false, &["list", "--html", "out.html"]),
+            Some("unknown option `--html` for `kefu tickets`".into())
+        );
+        let Ok(Some(report)) = parse(true, words(&["--html=out.html", "--format", "json"])) else {
+            panic!("did not parse");
+        };
+        assert_eq!(report.html, Some(PathBuf::from("out.html")));
+        assert_eq!(report.format, Format::Json);
     }
 
     #[test]

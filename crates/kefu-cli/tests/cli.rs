@@ -811,3 +811,201 @@ fn serve_reloads_on_save_and_shows_errors() {
     next_event(&mut reader, "reload");
     assert_eq!(http_get(&server.address, "/status").1, b"");
 }
+
+/// Events for the editors' report: paraphrased zero-result questions in simplified and
+/// traditional Chinese and in English, low-click searches, a hostile query, votes, flow endings
+/// and a deflection.
+fn seed_gap_report(database: &kefu_server::Database) {
+    use kefu_protocol::{Event, FlowOutcome, Reason, VoteTarget};
+    let search = |query: &str, locale: &str, hits: u32| Event::Search {
+        query: query.into(),
+        locale: locale.into(),
+        hits,
+    };
+    let miss = |query: &str| Event::SearchMiss {
+        query: query.into(),
+        locale: "en".into(),
+    };
+    let ended = |outcome: FlowOutcome, last_node: &str| Event::FlowOutcome {
+        flow_id: "refund-status".into(),
+        outcome,
+        last_node: last_node.into(),
+    };
+    let events = vec![
+        search("退款多久到账", "zh-CN", 0),
+        search("退款多久到账", "zh-CN", 0),
+        search("退款什么时候到账", "zh-CN", 0),
+        search("退款几天到", "zh-CN", 0),
+        search("退款多久到帳", "zh-TW", 0),
+        search("how long does a refund take", "en", 0),
+        search("when will my refunds arrive", "en", 0),
+        search("<script>alert(1)</script>", "en", 0),
+        search("发票", "zh-CN", 4),
+        miss("change shipping address"),
+        miss("shipping address"),
+        miss("gift card"),
+        Event::Helpful {
+            target: VoteTarget::Article,
+            id: "refund-time".into(),
+            locale: "zh-CN".into(),
+            helpful: false,
+            reason: Some(Reason::OutOfDate),
+            comment: Some("<img src=x onerror=alert(2)> 还是没到账".into()),
+        },
+        ended(FlowOutcome::Solved, "done"),
+        ended(FlowOutcome::Abandoned, "ask-order-number"),
+        ended(FlowOutcome::Abandoned, "ask-order-number"),
+        ended(FlowOutcome::Escalated, "bank-delay"),
+        Event::Deflection {
+            article_id: "invoice-title".into(),
+            locale: "zh-CN".into(),
+        },
+    ];
+    kefu_server::store::block_on(async {
+        let store = kefu_server::Store::open(database).await.unwrap();
+        store.insert_events(events).await.unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn gap_report_on_sqlite() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = temp.path().join("kefu.db");
+    seed_gap_report(&kefu_server::Database::Sqlite(path.clone()));
+    check_gap_report(temp.path(), &["--db", path.to_str().unwrap()]);
+}
+
+#[test]
+fn gap_report_on_postgres() {
+    let Some(url) = fresh_pg_url() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: PostgreSQL gap report test (KEFU_TEST_DATABASE_URL is not set)"
+        );
+        return;
+    };
+    seed_gap_report(&kefu_server::Database::Postgres(url.clone()));
+    let temp = tempfile::tempdir().unwrap();
+    check_gap_report(temp.path(), &["--database-url", &url]);
+}
+
+/// The groups in the table and JSON, and the HTML page, of the events [`seed_gap_report`] stores.
+fn check_gap_report(dir: &Path, db: &[&str]) {
+    let output = kefu(dir, &[&["report", "--html", "out.html"][..], db].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(
+        stderr(&output).contains("wrote the HTML report to out.html"),
+        "{}",
+        stderr(&output)
+    );
+    let groups = table
+        .split("Questions the KB cannot answer")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap();
+    let lines: Vec<&str> = groups.lines().skip(1).collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert!(
+        lines[0].starts_with("       5  退款多久到账  (4 phrasings: \"退款多久到账\" ×2,"),
+        "{table}"
+    );
+    assert!(
+        lines[1].starts_with("       2  how long does a refund take  (2 phrasings"),
+        "{table}"
+    );
+    assert!(lines[2].contains("<script>alert(1)</script>"), "{table}");
+    assert!(
+        table.contains("abandoned at ask-order-number ×2"),
+        "{table}"
+    );
+
+    let json: serde_json::Value = serde_json::from_str(&stdout(&kefu(
+        dir,
+        &[&["report", "--format", "json"][..], db].concat(),
+    )))
+    .unwrap();
+    let zero = &json["zero_result_groups"];
+    assert_eq!(zero[0]["label"], "退款多久到账");
+    assert_eq!(zero[0]["total"], 5);
+    let phrasings: Vec<&str> = zero[0]["phrasings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["query"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        phrasings,
+        [
+            "退款多久到账",
+            "退款什么时候到账",
+            "退款几天到",
+            "退款多久到帳"
+        ]
+    );
+    assert_eq!(json["missed_groups"][0]["label"], "change shipping address");
+    assert_eq!(json["missed_groups"][0]["total"], 2);
+    assert_eq!(json["missed_groups"][1]["label"], "gift card");
+    assert_eq!(
+        json["flows"][0]["stops"][0],
+        serde_json::json!({ "outcome": "abandoned", "node": "ask-order-number", "count": 2 })
+    );
+
+    let html = std::fs::read_to_string(dir.join("out.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<meta charset=\"utf-8\">"));
+    assert!(html.contains("PingFang SC"), "a CJK-capable font stack");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.to_lowercase().contains("<script"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "self-contained"
+    );
+    // The to-write list comes first, before every other section.
+    let position = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("{needle}\n{html}"))
+    };
+    let headings = [
+        "<h2>What to write next: questions the KB cannot answer</h2>",
+        "<h2>Searches whose results did not help</h2>",
+        "<h2>Top searches</h2>",
+        "<h2>Least helpful answers</h2>",
+        "<h2>Flows by outcome</h2>",
+        "<h2>Deflections",
+    ];
+    let positions: Vec<usize> = headings.iter().map(|h| position(h)).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    assert!(
+        html.contains("<title>退款多久到账: 5 searches</title>"),
+        "{html}"
+    );
+    assert!(html.contains("<q>退款多久到帳</q>"), "{html}");
+    assert!(
+        html.contains("abandoned at <code>ask-order-number</code> ×2"),
+        "{html}"
+    );
+    assert!(html.contains("out-of-date ×1"), "{html}");
+    assert!(
+        html.contains("<q>&lt;img src=x onerror=alert(2)&gt; 还是没到账</q>"),
+        "{html}"
+    );
+    assert!(!html.contains("<img"), "{html}");
+    assert_eq!(
+        json["least_helpful"][0]["comments"][0],
+        "<img src=x onerror=alert(2)> 还是没到账"
+    );
+    assert!(html.contains("<b>9</b>searches"), "{html}");
+    assert_eq!(html.matches("<svg").count(), 6, "one chart per section");
+    assert_eq!(
+        html.matches("<table>").count(),
+        6,
+        "a table beside every chart"
+    );
+}

@@ -178,7 +178,14 @@ pub struct Votes {
     pub not_helpful: i64,
     /// The reasons given with "no" votes, most frequent first.
     pub reasons: Vec<(String, i64)>,
+    /// The latest comments left with "no" votes, newest first, at most
+    /// [`COMMENTS_PER_ANSWER`]. Customer text: escape it wherever it is shown.
+    pub comments: Vec<String>,
 }
+
+/// How many comments a [`Votes`] line of the report carries: enough to hear what is missing,
+/// few enough to read.
+pub const COMMENTS_PER_ANSWER: usize = 5;
 
 /// How often one flow ended each way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,6 +198,9 @@ pub struct FlowOutcomes {
     pub escalated: i64,
     /// Left part-way.
     pub abandoned: i64,
+    /// Where escalated and abandoned runs ended: `(outcome, last node, count)`, most frequent
+    /// first, so editors see which step loses people.
+    pub stops: Vec<(String, String, i64)>,
 }
 
 /// What `kefu report` prints: what customers search for, what they do not find, and which
@@ -608,6 +618,15 @@ pub(crate) mod report_sql {
          SUM(CASE WHEN outcome = 'abandoned' THEN 1 ELSE 0 END) FROM events \
          WHERE kind = 'flow_outcome' AND received_at >= $1 AND received_at <= $2 \
          GROUP BY target_id ORDER BY COUNT(*) DESC, target_id LIMIT $3";
+    /// Comments with "no" votes, newest first, for [`super::attach_comments`].
+    pub const COMMENTS: &str = "SELECT target, target_id, comment FROM events \
+         WHERE kind = 'helpful' AND NOT helpful AND comment IS NOT NULL \
+         AND received_at >= $1 AND received_at <= $2 ORDER BY received_at DESC, id DESC";
+    /// Escalated and abandoned endings by the node they happened at, for [`super::attach_stops`].
+    pub const FLOW_STOPS: &str = "SELECT target_id, outcome, last_node, COUNT(*) AS n FROM events \
+         WHERE kind = 'flow_outcome' AND outcome IN ('escalated', 'abandoned') \
+         AND last_node IS NOT NULL AND received_at >= $1 AND received_at <= $2 \
+         GROUP BY target_id, outcome, last_node ORDER BY n DESC, outcome, last_node";
     pub const DEFLECTIONS: &str = "SELECT target_id, locale, COUNT(*) AS n FROM events \
          WHERE kind = 'deflection' AND received_at >= $1 AND received_at <= $2 \
          GROUP BY target_id, locale ORDER BY n DESC, target_id, locale LIMIT $3";
@@ -623,6 +642,29 @@ pub(crate) fn attach_reasons(votes: &mut [Votes], reasons: Vec<(String, String, 
             .find(|vote| vote.target == target && vote.id == id)
         {
             vote.reasons.push((reason, count));
+        }
+    }
+}
+
+/// Attaches the rows `(flow, outcome, node, count)` to their [`FlowOutcomes`].
+pub(crate) fn attach_stops(flows: &mut [FlowOutcomes], stops: Vec<(String, String, String, i64)>) {
+    for (flow_id, outcome, node, count) in stops {
+        if let Some(flow) = flows.iter_mut().find(|flow| flow.flow_id == flow_id) {
+            flow.stops.push((outcome, node, count));
+        }
+    }
+}
+
+/// Attaches the rows `(target, id, comment)`, newest first, to their [`Votes`], keeping at most
+/// [`COMMENTS_PER_ANSWER`] each.
+pub(crate) fn attach_comments(votes: &mut [Votes], comments: Vec<(String, String, String)>) {
+    for (target, id, comment) in comments {
+        if let Some(vote) = votes
+            .iter_mut()
+            .find(|vote| vote.target == target && vote.id == id)
+            && vote.comments.len() < COMMENTS_PER_ANSWER
+        {
+            vote.comments.push(comment);
         }
     }
 }

@@ -13,7 +13,7 @@ use tokio_postgres::{Client, NoTls, Row};
 use super::{
     Counted, Delivery, DeliveryResult, DeliveryStatus, ErrorKind, EventRow, FlowOutcomes,
     InsertOutcome, MAX_REFERENCE_ATTEMPTS, Report, StoreError, StoredTicket, TimeRange, Votes,
-    attach_reasons, redact_password, report_sql,
+    attach_comments, attach_reasons, attach_stops, redact_password, report_sql,
 };
 use crate::reference;
 use crate::webhook::{WebhookKind, WebhookTarget};
@@ -349,6 +349,7 @@ impl PgStore {
                     helpful: row.try_get(2)?,
                     not_helpful: row.try_get(3)?,
                     reasons: Vec::new(),
+                    comments: Vec::new(),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -366,7 +367,14 @@ impl PgStore {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         attach_reasons(&mut least_helpful, reasons);
-        let flows = client
+        let comments = client
+            .query(report_sql::COMMENTS, &[&since, &until])
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        attach_comments(&mut least_helpful, comments);
+        let mut flows = client
             .query(report_sql::FLOWS, &[&since, &until, &limit])
             .await?
             .iter()
@@ -376,9 +384,24 @@ impl PgStore {
                     solved: row.try_get(1)?,
                     escalated: row.try_get(2)?,
                     abandoned: row.try_get(3)?,
+                    stops: Vec::new(),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let stops = client
+            .query(report_sql::FLOW_STOPS, &[&since, &until])
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        attach_stops(&mut flows, stops);
         let tickets = client
             .query_one(report_sql::TICKETS, &[&since, &until])
             .await?

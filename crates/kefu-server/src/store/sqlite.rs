@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, par
 use super::{
     Counted, Delivery, DeliveryResult, DeliveryStatus, ErrorKind, EventRow, FlowOutcomes,
     InsertOutcome, MAX_REFERENCE_ATTEMPTS, Report, StoreError, StoredTicket, TimeRange, Votes,
-    attach_reasons, report_sql,
+    attach_comments, attach_reasons, attach_stops, report_sql,
 };
 use crate::reference;
 use crate::webhook::{WebhookKind, WebhookTarget};
@@ -313,6 +313,7 @@ impl SqliteStore {
                     helpful: row.get(2)?,
                     not_helpful: row.get(3)?,
                     reasons: Vec::new(),
+                    comments: Vec::new(),
                 })
             })?
             .collect::<Result<_, _>>()?;
@@ -323,7 +324,14 @@ impl SqliteStore {
             })?
             .collect::<Result<_, _>>()?;
         attach_reasons(&mut least_helpful, reasons);
-        let flows = conn
+        let comments = conn
+            .prepare(&numbered(report_sql::COMMENTS))?
+            .query_map(params![since, until], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        attach_comments(&mut least_helpful, comments);
+        let mut flows: Vec<FlowOutcomes> = conn
             .prepare(&numbered(report_sql::FLOWS))?
             .query_map(params![since, until, limit], |row| {
                 Ok(FlowOutcomes {
@@ -331,9 +339,17 @@ impl SqliteStore {
                     solved: row.get(1)?,
                     escalated: row.get(2)?,
                     abandoned: row.get(3)?,
+                    stops: Vec::new(),
                 })
             })?
             .collect::<Result<_, _>>()?;
+        let stops = conn
+            .prepare(&numbered(report_sql::FLOW_STOPS))?
+            .query_map(params![since, until], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        attach_stops(&mut flows, stops);
         let tickets = conn.query_row(
             &numbered(report_sql::TICKETS),
             params![since, until],
