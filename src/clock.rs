@@ -1,11 +1,12 @@
-//! "Now" in the site's time zone, from the browser's `Intl`, for [`kefu_core::hours`].
+//! "Now" in the site's time zone (date and time), from the browser's `Intl`, for
+//! [`kefu_core::hours`]: a visitor in New York sees when the Shanghai team answers.
 //!
 //! The schedule logic is the engine's and tested natively; this only reads the clock. A time
 //! zone the browser does not know is an error to report once, never a crash: `Intl` throws a
 //! `RangeError`, so every call goes through `Reflect` with the exception caught.
 
 use js_sys::{Array, Object, Reflect};
-use kefu_core::hours::LocalTime;
+use kefu_core::hours::{Date, LocalTime};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The current weekday and minute in `time_zone` (IANA name such as `Asia/Shanghai`), or in the
@@ -13,10 +14,14 @@ use wasm_bindgen::{JsCast, JsValue};
 pub fn site_now(time_zone: Option<&str>) -> Result<LocalTime, String> {
     let Some(zone) = time_zone else {
         let now = js_sys::Date::new_0();
-        // getDay() counts from Sunday; the schedule counts from Monday.
-        let weekday = ((now.get_day() + 6) % 7) as u8;
+        let date = Date::new(
+            now.get_full_year() as i32,
+            now.get_month() as u8 + 1,
+            now.get_date() as u8,
+        )
+        .ok_or("the browser's clock gave no date")?;
         let minute = (now.get_hours() * 60 + now.get_minutes()) as u16;
-        return Ok(LocalTime { weekday, minute });
+        return Ok(LocalTime::new(date, minute));
     };
     let parts = format_parts(zone).map_err(|error| {
         format!(
@@ -30,19 +35,15 @@ pub fn site_now(time_zone: Option<&str>) -> Result<LocalTime, String> {
             is_kind.then(|| Reflect::get(&part, &"value".into()).ok()?.as_string())?
         })
     };
-    let weekday = part("weekday")
-        .and_then(|day| {
-            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-                .iter()
-                .position(|d| *d == day)
-        })
-        .ok_or("the browser's Intl gave no weekday")? as u8;
-    let hour: u16 = part("hour").and_then(|h| h.parse().ok()).unwrap_or(0) % 24;
-    let minute: u16 = part("minute").and_then(|m| m.parse().ok()).unwrap_or(0);
-    Ok(LocalTime {
-        weekday,
-        minute: hour * 60 + minute,
-    })
+    let number = |kind: &str| part(kind).and_then(|value| value.parse::<u32>().ok());
+    let date = match (number("year"), number("month"), number("day")) {
+        (Some(year), Some(month), Some(day)) => Date::new(year as i32, month as u8, day as u8),
+        _ => None,
+    }
+    .ok_or("the browser's Intl gave no date")?;
+    let hour = number("hour").unwrap_or(0) % 24;
+    let minute = number("minute").unwrap_or(0);
+    Ok(LocalTime::new(date, (hour * 60 + minute) as u16))
 }
 
 fn format_parts(zone: &str) -> Result<Array, JsValue> {
@@ -52,7 +53,9 @@ fn format_parts(zone: &str) -> Result<Array, JsValue> {
     let options = Object::new();
     for (key, value) in [
         ("timeZone", zone),
-        ("weekday", "short"),
+        ("year", "numeric"),
+        ("month", "numeric"),
+        ("day", "numeric"),
         ("hour", "2-digit"),
         ("minute", "2-digit"),
         ("hourCycle", "h23"),

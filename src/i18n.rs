@@ -50,6 +50,10 @@ pub struct Strings {
     pub closed_until: &'static str,
     pub today: &'static str,
     pub tomorrow: &'static str,
+    /// Month names for dates, January first.
+    pub months: [&'static str; 12],
+    /// A date: `{mon}` is the month's name, `{d}` the day.
+    pub date_format: &'static str,
     /// Opens the contact form.
     pub contact_support: &'static str,
     pub form_title: &'static str,
@@ -230,6 +234,10 @@ pub static ZH_CN: Strings = Strings {
     callout_note: "注意",
     callout_warning: "警告",
     callout_important: "重要",
+    months: [
+        "1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月",
+    ],
+    date_format: "{mon}{d}日",
 };
 
 pub static ZH_TW: Strings = Strings {
@@ -332,6 +340,10 @@ pub static ZH_TW: Strings = Strings {
     callout_note: "注意",
     callout_warning: "警告",
     callout_important: "重要",
+    months: [
+        "1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月",
+    ],
+    date_format: "{mon}{d}日",
 };
 
 pub static EN: Strings = Strings {
@@ -434,6 +446,10 @@ pub static EN: Strings = Strings {
     callout_note: "Note",
     callout_warning: "Warning",
     callout_important: "Important",
+    months: [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ],
+    date_format: "{mon} {d}",
 };
 
 /// Picks the UI strings for a forced locale, else the first of the browser's languages Kefu
@@ -508,9 +524,19 @@ impl Strings {
                 next: Some(opening),
             } => {
                 let day = match opening.days_ahead {
-                    0 => self.today,
-                    1 => self.tomorrow,
-                    _ => self.weekdays[usize::from(opening.weekday % 7)],
+                    0 => self.today.to_owned(),
+                    1 => self.tomorrow.to_owned(),
+                    2..=6 => self.weekdays[usize::from(opening.weekday % 7)].to_owned(),
+                    // After a long holiday a weekday name would be ambiguous: say the date.
+                    ahead => {
+                        let date = now.date.plus_days(i64::from(ahead));
+                        self.date_format
+                            .replace(
+                                "{mon}",
+                                self.months[usize::from(date.month.saturating_sub(1) % 12)],
+                            )
+                            .replace("{d}", &date.day.to_string())
+                    }
                 };
                 let separator = if self.locale == "en" { " " } else { "" };
                 let when = format!("{day}{separator}{}", format_minute(opening.minute));
@@ -573,21 +599,28 @@ mod tests {
             ZH_CN.schedule(&hours),
             "周一至周五 09:00–18:30; 周六 10:00–16:00"
         );
-        let saturday_night = LocalTime {
-            weekday: 5,
-            minute: 20 * 60,
-        };
+        let date = |m, d| kefu_core::hours::Date::new(2027, m, d).unwrap_or_else(|| unreachable!());
+        // 2027-03-06 is a Saturday.
+        let saturday_night = LocalTime::new(date(3, 6), 20 * 60);
         assert_eq!(
             EN.availability(&hours, saturday_night),
             "We're offline now and will reply from Mon 09:00."
         );
-        let friday_night = LocalTime {
-            weekday: 4,
-            minute: 20 * 60,
-        };
+        let friday_night = LocalTime::new(date(3, 5), 20 * 60);
         assert_eq!(
             ZH_TW.availability(&hours, friday_night),
             "現在是非服務時間，我們會在明天10:00開始回覆。"
+        );
+        // Across the spring festival, the date is named.
+        let holiday = Hours::parse("Mon-Fri 09:00-18:30; closed 2027-02-05..2027-02-14")?;
+        let before = LocalTime::new(date(2, 4), 19 * 60);
+        assert_eq!(
+            ZH_CN.availability(&holiday, before),
+            "现在是非服务时间，我们会在2月15日09:00开始回复。"
+        );
+        assert_eq!(
+            EN.availability(&holiday, before),
+            "We're offline now and will reply from Feb 15 09:00."
         );
         Ok(())
     }

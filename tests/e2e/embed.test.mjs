@@ -205,6 +205,22 @@ describe("look and feel", () => {
     await context.close();
   });
 
+  test("says when the site's team answers, across a holiday and a time-zone difference", async () => {
+    // The visitor is in New York at 06:30 on Thursday 4 February 2027; the team is in Shanghai,
+    // where it is 19:30, closed for the spring festival from the next day until the 14th.
+    const context = await browser.newContext({ locale: "en-US", timezoneId: "America/New_York" });
+    const page = await context.newPage();
+    await page.clock.setFixedTime(new Date("2027-02-04T11:30:00Z"));
+    await page.goto(server.url + "/test/lazy.html");
+    await page.evaluate(() =>
+      Kefu.init({ hours: "Mon-Fri 09:00-18:30; closed 2027-02-05..2027-02-14", timeZone: "Asia/Shanghai" }),
+    );
+    await page.evaluate(() => Kefu.search("zzzz qqqq"));
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.getByText("We're offline now and will reply from Feb 15 09:00.").waitFor();
+    await context.close();
+  });
+
   test("reports an unknown time zone once and leaves out the reply time", async () => {
     const { page, context, errors } = await openRecording("/test/lazy.html");
     await page.evaluate(() => Kefu.init({ timeZone: "Mars/Olympus_Mons" }));
