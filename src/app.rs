@@ -45,6 +45,13 @@ pub struct Trail {
     pub articles: Vec<(String, String)>,
     /// The guided flow's transcript, when one was followed.
     pub transcript: Option<String>,
+    /// Answers marked "not helpful": (id, title, reason, comment).
+    pub not_helpful: Vec<(
+        String,
+        String,
+        Option<kefu_protocol::Reason>,
+        Option<String>,
+    )>,
 }
 
 /// How much of the visit a ticket carries at most; older entries give way to newer ones.
@@ -56,6 +63,20 @@ impl Trail {
         self.searches.push(query.to_owned());
         let excess = self.searches.len().saturating_sub(TRAIL_MAX);
         self.searches.drain(..excess);
+    }
+
+    pub fn add_not_helpful(
+        &mut self,
+        id: &str,
+        title: &str,
+        reason: Option<kefu_protocol::Reason>,
+        comment: Option<String>,
+    ) {
+        self.not_helpful.retain(|(i, ..)| i != id);
+        self.not_helpful
+            .push((id.to_owned(), title.to_owned(), reason, comment));
+        let excess = self.not_helpful.len().saturating_sub(TRAIL_MAX);
+        self.not_helpful.drain(..excess);
     }
 
     pub fn add_article(&mut self, id: &str, title: &str) {

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 
 use crate::app::{Ui, View, event_detail, focus_when_mounted};
 use crate::search::EscalationButton;
-use kefu_protocol::{Event, VoteTarget};
+use kefu_core::SearchOptions;
+use kefu_protocol::{COMMENT_MAX_CHARS, Event, Reason, VoteTarget};
 
 /// One article with a way back to the results.
 #[component]
@@ -72,52 +73,146 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
                 <span aria-hidden="true">"← "</span>{ui.strings().back}
             </button>
             {content}
-            <Helpful id=index.entry(doc).id.clone()/>
+            <Helpful index=Arc::clone(&index) doc=doc/>
         </div>
     }
 }
 
-/// "Did this answer your question?" after every article: yes → thanks; no → the way to a person.
+/// "Did this answer your question?" after every article: yes → thanks; no → one tap on a reason
+/// and an optional line, then other answers that may help and the way to a person. The reason goes
+/// to editors (`kefu report`) and with any ticket that follows.
 #[component]
-fn Helpful(id: String) -> impl IntoView {
+fn Helpful(index: Arc<Index>, doc: u32) -> impl IntoView {
     let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
     let strings = ui.strings();
+    let entry = index.entry(doc).clone();
+    let id = entry.id.clone();
+    // None: not answered; Some(true): helpful; Some(false): not, reason being chosen; then sent.
     let answer = RwSignal::new(None::<bool>);
-    let vote = move |helpful: bool| {
-        answer.set(Some(helpful));
-        ui.signals.record(
-            ui,
-            Event::Helpful {
-                target: VoteTarget::Article,
-                id: id.clone(),
-                locale: strings.locale.to_owned(),
-                helpful,
-                reason: None,
-                comment: None,
-            },
-        );
+    let reason = RwSignal::new(None::<Reason>);
+    let comment = RwSignal::new(String::new());
+    let sent = RwSignal::new(false);
+    let record = {
+        let id = id.clone();
+        move |helpful: bool, reason: Option<Reason>, comment: Option<String>| {
+            ui.signals.record(
+                ui,
+                Event::Helpful {
+                    target: VoteTarget::Article,
+                    id: id.clone(),
+                    locale: strings.locale.to_owned(),
+                    helpful,
+                    reason,
+                    comment,
+                },
+            );
+        }
     };
-    let vote_no = vote.clone();
+    let yes = {
+        let record = record.clone();
+        move |_| {
+            answer.set(Some(true));
+            record(true, None, None);
+        }
+    };
+    let send_reason = {
+        let id = id.clone();
+        let title = entry.title.clone();
+        move |event: web_sys::SubmitEvent| {
+            event.prevent_default();
+            let chosen = reason.get_untracked();
+            let text = Some(comment.get_untracked().trim().to_owned()).filter(|c| !c.is_empty());
+            record(false, chosen, text.clone());
+            ui.trail
+                .update(|trail| trail.add_not_helpful(&id, &title, chosen, text));
+            sent.set(true);
+        }
+    };
+    let others_index = Arc::clone(&index);
+    let others_title = entry.title.clone();
+    let reasons: [(Reason, &'static str); 4] = [
+        (Reason::DidntAnswer, strings.reason_didnt_answer),
+        (Reason::StepsFailed, strings.reason_steps_failed),
+        (Reason::HardToUnderstand, strings.reason_hard),
+        (Reason::OutOfDate, strings.reason_out_of_date),
+    ];
     view! {
         <div class="kefu-helpful" role="group" aria-labelledby="kefu-helpful-question">
-            {move || match answer.get() {
-                None => view! {
+            {move || match (answer.get(), sent.get()) {
+                (None, _) => view! {
                     <p id="kefu-helpful-question">{strings.was_helpful}</p>
                     <div class="kefu-helpful-buttons">
-                        <button type="button" class="kefu-button-secondary" on:click={let vote = vote.clone(); move |_| vote(true)}>{strings.yes}</button>
-                        <button type="button" class="kefu-button-secondary" on:click={let vote = vote_no.clone(); move |_| vote(false)}>{strings.no}</button>
+                        <button type="button" class="kefu-button-secondary" on:click=yes.clone()>{strings.yes}</button>
+                        <button type="button" class="kefu-button-secondary" on:click=move |_| answer.set(Some(false))>{strings.no}</button>
                     </div>
                 }
                 .into_any(),
-                Some(true) => view! { <p id="kefu-helpful-question" role="status">{strings.thanks_helpful}</p> }.into_any(),
-                Some(false) => view! {
+                (Some(true), _) => view! { <p id="kefu-helpful-question" role="status">{strings.thanks_helpful}</p> }.into_any(),
+                (Some(false), false) => {
+                    let buttons: Vec<AnyView> = reasons
+                        .iter()
+                        .map(|&(code, label)| view! {
+                            <button type="button" class="kefu-button-secondary"
+                                aria-pressed=move || (reason.get() == Some(code)).to_string()
+                                on:click=move |_| reason.set(Some(code))>{label}</button>
+                        }.into_any())
+                        .collect();
+                    view! {
+                        <form class="kefu-form" on:submit=send_reason.clone()>
+                            <p id="kefu-helpful-question">{strings.why_not_helpful}</p>
+                            <div class="kefu-helpful-buttons kefu-reasons">{buttons}</div>
+                            <div class="kefu-field">
+                                <label for="kefu-helpful-comment">{strings.comment_label}</label>
+                                <input id="kefu-helpful-comment" type="text" maxlength=COMMENT_MAX_CHARS.to_string()
+                                    prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))/>
+                            </div>
+                            <button type="submit" class="kefu-button">{strings.send_feedback}</button>
+                        </form>
+                        // Feedback is a favour, never a toll: the way to a person is right here.
+                        <EscalationButton/>
+                    }
+                    .into_any()
+                }
+                (Some(false), true) => view! {
                     <p id="kefu-helpful-question" role="status">{strings.sorry_not_helpful}</p>
+                    {other_answers(ui, &others_index, doc, &others_title)}
                     <EscalationButton/>
                 }
                 .into_any(),
             }}
         </div>
     }
+}
+
+/// Other answers to the question an unhelpful article was about: its title searched, itself left
+/// out; at most three, as buttons that open them.
+fn other_answers(ui: Ui, index: &Arc<Index>, doc: u32, title: &str) -> Option<AnyView> {
+    let strings = ui.strings();
+    let options = SearchOptions {
+        locale: Some(strings.locale.to_owned()),
+        limit: 4,
+    };
+    let items: Vec<AnyView> = index
+        .rank(title, &options)
+        .into_iter()
+        .filter(|hit| hit.doc != doc)
+        .take(3)
+        .map(|hit| {
+            let title = index.entry(hit.doc).title.clone();
+            let target = crate::search::view_for(index, hit.doc);
+            view! {
+                <li><button type="button" class="kefu-link-button" on:click=move |_| ui.view.set(target)>{title}</button></li>
+            }
+            .into_any()
+        })
+        .collect();
+    (!items.is_empty()).then(|| {
+        view! {
+            <p id="kefu-other-answers">{strings.other_answers}</p>
+            <ul class="kefu-channels" aria-labelledby="kefu-other-answers">{items}</ul>
+        }
+        .into_any()
+    })
 }
 
 /// What rendering a block needs beyond the block: where images live and the article's locale.

@@ -15,6 +15,7 @@ use crate::search::ContactChannels;
 enum Item {
     Searches,
     Articles,
+    NotHelpful,
     Flow,
     Page,
     Technical,
@@ -82,6 +83,27 @@ pub fn ContactView() -> impl IntoView {
                 .map(|(_, title)| title.as_str())
                 .collect();
             (Item::Articles, strings.context_articles, titles.join(" · "))
+        }),
+        (!trail.not_helpful.is_empty()).then(|| {
+            let lines: Vec<String> = trail
+                .not_helpful
+                .iter()
+                .map(|(_, title, reason, comment)| {
+                    let mut line = title.clone();
+                    if let Some(reason) = reason {
+                        line.push_str(&format!(" — {}", strings.reason_label(*reason)));
+                    }
+                    if let Some(comment) = comment {
+                        line.push_str(&format!(": “{comment}”"));
+                    }
+                    line
+                })
+                .collect();
+            (
+                Item::NotHelpful,
+                strings.context_not_helpful,
+                lines.join(" · "),
+            )
         }),
         trail
             .transcript
@@ -160,6 +182,19 @@ pub fn ContactView() -> impl IntoView {
                     Vec::new()
                 },
                 transcript: trail.transcript.clone().filter(|_| keep(Item::Flow)),
+                not_helpful: if keep(Item::NotHelpful) {
+                    trail
+                        .not_helpful
+                        .iter()
+                        .map(|(id, _, reason, comment)| kefu_protocol::NotHelpful {
+                            id: id.clone(),
+                            reason: *reason,
+                            comment: comment.clone(),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
                 user_agent: technical.then(user_agent),
                 widget_version: technical.then(|| config.version.clone()),
                 bundle_version: technical

@@ -127,6 +127,16 @@ pub struct Strings {
     pub tr_not_solved: &'static str,
     pub tr_escalated: &'static str,
     pub tr_ended: &'static str,
+    /// "Not helpful": asking why, the four reasons, the comment, what follows.
+    pub why_not_helpful: &'static str,
+    pub reason_didnt_answer: &'static str,
+    pub reason_steps_failed: &'static str,
+    pub reason_hard: &'static str,
+    pub reason_out_of_date: &'static str,
+    pub comment_label: &'static str,
+    pub send_feedback: &'static str,
+    pub other_answers: &'static str,
+    pub context_not_helpful: &'static str,
     /// Callout labels in articles (`> [!TIP]` …).
     pub callout_tip: &'static str,
     pub callout_note: &'static str,
@@ -238,6 +248,15 @@ pub static ZH_CN: Strings = Strings {
         "1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月",
     ],
     date_format: "{mon}{d}日",
+    why_not_helpful: "哪里没帮上忙？（点一个就好）",
+    reason_didnt_answer: "没回答我的问题",
+    reason_steps_failed: "照着做了但没用",
+    reason_hard: "看不太懂",
+    reason_out_of_date: "内容过时了",
+    comment_label: "还想补充什么？（选填）",
+    send_feedback: "提交",
+    other_answers: "这些答案也许能帮到你：",
+    context_not_helpful: "没帮上忙的答案",
 };
 
 pub static ZH_TW: Strings = Strings {
@@ -344,6 +363,15 @@ pub static ZH_TW: Strings = Strings {
         "1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月",
     ],
     date_format: "{mon}{d}日",
+    why_not_helpful: "哪裡沒幫上忙？（點一個就好）",
+    reason_didnt_answer: "沒回答我的問題",
+    reason_steps_failed: "照著做了但沒用",
+    reason_hard: "看不太懂",
+    reason_out_of_date: "內容過時了",
+    comment_label: "還想補充什麼？（選填）",
+    send_feedback: "送出",
+    other_answers: "這些答案也許能幫到你：",
+    context_not_helpful: "沒幫上忙的答案",
 };
 
 pub static EN: Strings = Strings {
@@ -450,6 +478,15 @@ pub static EN: Strings = Strings {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
     date_format: "{mon} {d}",
+    why_not_helpful: "What went wrong? (one tap is enough)",
+    reason_didnt_answer: "Didn't answer my question",
+    reason_steps_failed: "The steps didn't work",
+    reason_hard: "Hard to understand",
+    reason_out_of_date: "Out of date",
+    comment_label: "Anything to add? (optional)",
+    send_feedback: "Send feedback",
+    other_answers: "These answers may help instead:",
+    context_not_helpful: "Answers that didn't help",
 };
 
 /// Picks the UI strings for a forced locale, else the first of the browser's languages Kefu
@@ -542,6 +579,16 @@ impl Strings {
                 let when = format!("{day}{separator}{}", format_minute(opening.minute));
                 self.closed_until.replace("{when}", &when)
             }
+        }
+    }
+
+    /// The label of a "not helpful" reason.
+    pub fn reason_label(&self, reason: kefu_protocol::Reason) -> &'static str {
+        match reason {
+            kefu_protocol::Reason::DidntAnswer => self.reason_didnt_answer,
+            kefu_protocol::Reason::StepsFailed => self.reason_steps_failed,
+            kefu_protocol::Reason::HardToUnderstand => self.reason_hard,
+            kefu_protocol::Reason::OutOfDate => self.reason_out_of_date,
         }
     }
 

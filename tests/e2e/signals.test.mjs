@@ -36,6 +36,43 @@ async function open(path) {
 }
 
 describe("signals for editors", () => {
+  test("'not helpful' takes one tap on a reason, offers other answers, and goes with the ticket", async () => {
+    const { context, page, batches } = await open("/");
+    const tickets = [];
+    page.on("request", (request) => {
+      if (request.method() === "POST" && request.url().endsWith("/api/v1/tickets")) tickets.push(JSON.parse(request.postData()));
+    });
+    await page.getByRole("button", { name: "Help", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Help centre" });
+    await dialog.getByRole("combobox", { name: "Search help articles" }).fill("refund");
+    await dialog.getByRole("option").first().click();
+    await dialog.getByRole("group", { name: "Did this answer your question?" }).getByRole("button", { name: "No" }).click();
+    const why = dialog.getByRole("group", { name: "What went wrong? (one tap is enough)" });
+    await why.getByRole("button", { name: "The steps didn't work" }).click();
+    assert.equal(await why.getByRole("button", { name: "The steps didn't work" }).getAttribute("aria-pressed"), "true");
+    await why.getByRole("textbox", { name: "Anything to add? (optional)" }).fill("The refund button is grey");
+    await why.getByRole("button", { name: "Send feedback" }).click();
+    const others = dialog.getByRole("list", { name: "These answers may help instead:" });
+    assert.ok((await others.getByRole("button").count()) > 0, "other answers are offered");
+    await dialog.getByRole("button", { name: "Contact support" }).click();
+    const attached = dialog.getByRole("group", { name: "So you don't have to repeat yourself, we'll include:" });
+    assert.match(await attached.textContent(), /Answers that didn't help.*The steps didn't work: “The refund button is grey”/);
+    await dialog.getByRole("textbox", { name: "Email or phone" }).fill("li.lei@example.com");
+    await dialog.getByRole("textbox", { name: "How can we help?" }).fill("Refund button does nothing.");
+    await dialog.getByRole("button", { name: "Send" }).click();
+    await dialog.getByRole("status").filter({ hasText: "Your reference is" }).waitFor();
+    assert.deepEqual(tickets[0].context.not_helpful, [
+      { id: "refunds", reason: "steps-failed", comment: "The refund button is grey" },
+    ]);
+    await eventually(() => batches.flat().some((e) => e.kind === "helpful"), "the vote is sent", 10000);
+    const vote = batches.flat().find((e) => e.kind === "helpful");
+    assert.deepEqual(vote, {
+      kind: "helpful", target: "article", id: "refunds", locale: "en", helpful: false,
+      reason: "steps-failed", comment: "The refund button is grey",
+    });
+    await context.close();
+  });
+
   test("searches, misses and votes reach the server in batches, with personal details masked", async () => {
     const { context, page, batches, responses } = await open("/");
     await page.getByRole("button", { name: "Help", exact: true }).click();
@@ -79,6 +116,9 @@ describe("signals for editors", () => {
     await page.waitForTimeout(900);
     await dialog.getByRole("option").first().click();
     await dialog.getByRole("group", { name: "Did this answer your question?" }).getByRole("button", { name: "No" }).click();
+    await dialog.getByRole("button", { name: "Out of date" }).click();
+    await dialog.getByRole("button", { name: "Send feedback" }).click();
+    await dialog.getByText("Sorry this didn't help.", { exact: false }).waitFor();
     assert.equal(await dialog.getByRole("button", { name: "Contact support" }).count(), 0);
     await page.keyboard.press("Escape");
     await page.waitForTimeout(5000); // longer than a batch waits

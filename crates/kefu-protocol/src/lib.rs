@@ -94,6 +94,22 @@ pub struct TicketContext {
     /// The version of the knowledge-base bundle the widget searched.
     #[serde(default)]
     pub bundle_version: Option<String>,
+    /// Answers the visitor said did not help, with their reason, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_helpful: Vec<NotHelpful>,
+}
+
+/// An article or flow the visitor marked "not helpful" before writing to support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotHelpful {
+    /// The article or flow identifier.
+    pub id: String,
+    /// Why, when the visitor picked a reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// Their own words, at most [`COMMENT_MAX_CHARS`] characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// The server's answer to an accepted [`TicketRequest`].
@@ -209,6 +225,11 @@ mod tests {
                 user_agent: Some("test".into()),
                 widget_version: Some("0.1.0".into()),
                 bundle_version: Some("42".into()),
+                not_helpful: vec![NotHelpful {
+                    id: "invoices".into(),
+                    reason: Some(Reason::StepsFailed),
+                    comment: Some("按钮是灰的".into()),
+                }],
             }),
             website: None,
         };

@@ -159,6 +159,30 @@ fn validate_context(errors: &mut Vec<FieldError>, context: &TicketContext) {
             TRANSCRIPT_MAX_CHARS,
         );
     }
+    if context.not_helpful.len() > CONTEXT_LIST_MAX_ITEMS {
+        errors.push(FieldError::new(
+            "context.not_helpful",
+            format!("Send at most {CONTEXT_LIST_MAX_ITEMS} not-helpful answers; keep the most recent ones."),
+        ));
+    }
+    for item in &context.not_helpful {
+        check_max_chars(
+            errors,
+            "context.not_helpful.id",
+            "An answer id",
+            &item.id,
+            crate::EVENT_ID_MAX_CHARS,
+        );
+        if let Some(comment) = &item.comment {
+            check_max_chars(
+                errors,
+                "context.not_helpful.comment",
+                "The comment",
+                comment,
+                crate::COMMENT_MAX_CHARS,
+            );
+        }
+    }
 }
 
 fn check_list(errors: &mut Vec<FieldError>, field: &str, noun: &str, items: &[String]) {
