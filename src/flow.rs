@@ -73,13 +73,7 @@ pub fn persist(ui: Ui, index: &Index) {
         state: active.state,
         open: ui.open.get_untracked() && ui.view.get_untracked() == View::Flow(active.doc),
     };
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    if let Some(text) = saved
-        .serialize(&serializer)
-        .ok()
-        .and_then(|value| js_sys::JSON::stringify(&value).ok())
-        .and_then(|text| text.as_string())
-    {
+    if let Some(text) = crate::wire::to_json(&saved) {
         let _ = storage.set_item(STORAGE_KEY, &text);
     }
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::app::{Ui, event_detail};
+use crate::wire::{api_url, to_json};
 
 const STORAGE_KEY: &str = "kefu.outbox.v1";
 /// The first retry waits this long; each further one twice as long, up to [`MAX_BACKOFF`].
@@ -61,13 +62,7 @@ fn save(pending: &[Pending]) -> bool {
     let Some(storage) = storage() else {
         return false;
     };
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let Some(text) = pending
-        .serialize(&serializer)
-        .ok()
-        .and_then(|value| js_sys::JSON::stringify(&value).ok())
-        .and_then(|text| text.as_string())
-    else {
+    let Some(text) = to_json(pending) else {
         return false;
     };
     storage.set_item(STORAGE_KEY, &text).is_ok()
@@ -234,19 +229,8 @@ enum Delivery {
 }
 
 async fn send(pending: &Pending) -> Delivery {
-    let url = format!(
-        "{}{}",
-        pending.endpoint.trim_end_matches('/'),
-        tickets_suffix()
-    );
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let Some(body) = pending
-        .request
-        .serialize(&serializer)
-        .ok()
-        .and_then(|value| js_sys::JSON::stringify(&value).ok())
-        .and_then(|text| text.as_string())
-    else {
+    let url = api_url(&pending.endpoint, TICKETS_PATH);
+    let Some(body) = to_json(&pending.request) else {
         return Delivery::Retry("the ticket could not be encoded".to_owned());
     };
     let request = gloo_net::http::Request::post(&url)
@@ -275,12 +259,6 @@ async fn send(pending: &Pending) -> Delivery {
             ApiError::new("http", None, format!("The server answered HTTP {status}."))
         })),
     }
-}
-
-/// The tickets path below the configured endpoint: `data-endpoint` is the API base
-/// (`…/api/v1`), and the protocol's path starts at the server's root.
-fn tickets_suffix() -> &'static str {
-    TICKETS_PATH.strip_prefix("/api/v1").unwrap_or(TICKETS_PATH)
 }
 
 /// A fresh idempotency key: 128 random bits from the browser's CSPRNG, as 26 base-32 letters.

@@ -7,7 +7,6 @@ use kefu_protocol::{
     EVENTS_MAX_PER_BATCH, EVENTS_PATH, Event, EventBatch, QUERY_MAX_CHARS, validate_batch,
 };
 use leptos::prelude::*;
-use serde::Serialize;
 use wasm_bindgen::JsCast;
 
 use crate::app::Ui;
@@ -67,10 +66,7 @@ impl Signals {
             if validate_batch(&batch).is_err() {
                 continue;
             }
-            send(
-                &format!("{}{}", base.trim_end_matches('/'), events_suffix()),
-                &batch,
-            );
+            send(&crate::wire::api_url(&base, EVENTS_PATH), &batch);
         }
     }
 
@@ -94,18 +90,8 @@ fn endpoint(ui: Ui) -> Option<String> {
     })
 }
 
-fn events_suffix() -> &'static str {
-    EVENTS_PATH.strip_prefix("/api/v1").unwrap_or(EVENTS_PATH)
-}
-
 fn send(url: &str, batch: &EventBatch) {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let Some(body) = batch
-        .serialize(&serializer)
-        .ok()
-        .and_then(|value| js_sys::JSON::stringify(&value).ok())
-        .and_then(|text| text.as_string())
-    else {
+    let Some(body) = crate::wire::to_json(batch) else {
         return;
     };
     let Some(window) = web_sys::window() else {
