@@ -59,10 +59,7 @@ const TRAIL_MAX: usize = 20;
 
 impl Trail {
     pub fn add_search(&mut self, query: &str) {
-        self.searches.retain(|q| q != query);
-        self.searches.push(query.to_owned());
-        let excess = self.searches.len().saturating_sub(TRAIL_MAX);
-        self.searches.drain(..excess);
+        push_recent(&mut self.searches, query.to_owned(), |q| q == query);
     }
 
     pub fn add_not_helpful(
@@ -72,19 +69,23 @@ impl Trail {
         reason: Option<kefu_protocol::Reason>,
         comment: Option<String>,
     ) {
-        self.not_helpful.retain(|(i, ..)| i != id);
-        self.not_helpful
-            .push((id.to_owned(), title.to_owned(), reason, comment));
-        let excess = self.not_helpful.len().saturating_sub(TRAIL_MAX);
-        self.not_helpful.drain(..excess);
+        let entry = (id.to_owned(), title.to_owned(), reason, comment);
+        push_recent(&mut self.not_helpful, entry, |(i, ..)| i == id);
     }
 
     pub fn add_article(&mut self, id: &str, title: &str) {
-        self.articles.retain(|(i, _)| i != id);
-        self.articles.push((id.to_owned(), title.to_owned()));
-        let excess = self.articles.len().saturating_sub(TRAIL_MAX);
-        self.articles.drain(..excess);
+        let entry = (id.to_owned(), title.to_owned());
+        push_recent(&mut self.articles, entry, |(i, _)| i == id);
     }
+}
+
+/// Appends `item` as the newest entry, dropping an older entry for the same thing (`same`) and
+/// the oldest ones beyond [`TRAIL_MAX`].
+fn push_recent<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) {
+    list.retain(|entry| !same(entry));
+    list.push(item);
+    let excess = list.len().saturating_sub(TRAIL_MAX);
+    list.drain(..excess);
 }
 
 /// UI state shared by the widget's components through context, and by the JavaScript API.
