@@ -311,6 +311,7 @@ fn ticket_json(ticket: &StoredTicket) -> Value {
         "name": ticket.name,
         "contact": ticket.contact,
         "category": ticket.category,
+        "subject": ticket.subject,
         "message": ticket.message,
         "locale": ticket.locale,
         "page_url": ticket.page_url,
@@ -318,7 +319,7 @@ fn ticket_json(ticket: &StoredTicket) -> Value {
     })
 }
 
-const CSV_COLUMNS: [&str; 9] = [
+const CSV_COLUMNS: [&str; 10] = [
     "reference",
     "created_at",
     "name",
@@ -326,6 +327,7 @@ const CSV_COLUMNS: [&str; 9] = [
     "category",
     "locale",
     "page_url",
+    "subject",
     "message",
     "context",
 ];
@@ -347,6 +349,7 @@ fn write_tickets(out: &mut impl Write, tickets: &[StoredTicket], format: &Format
                     ticket.category.as_deref(),
                     ticket.locale.as_deref(),
                     ticket.page_url.as_deref(),
+                    ticket.subject.as_deref(),
                     Some(ticket.message.as_str()),
                     ticket.context_json.as_deref(),
                 ];
@@ -365,7 +368,7 @@ fn write_tickets(out: &mut impl Write, tickets: &[StoredTicket], format: &Format
             }
             writeln!(
                 out,
-                "{:<10} {:<20} {:<12} {:<24} MESSAGE",
+                "{:<10} {:<20} {:<12} {:<24} SUBJECT OR MESSAGE",
                 "REFERENCE", "CREATED", "CATEGORY", "CONTACT"
             )?;
             for ticket in tickets {
@@ -376,7 +379,7 @@ fn write_tickets(out: &mut impl Write, tickets: &[StoredTicket], format: &Format
                     ticket.created_at,
                     inert(ticket.category.as_deref().unwrap_or("-")),
                     inert(ticket.contact.as_deref().unwrap_or("-")),
-                    excerpt(&ticket.message)
+                    excerpt(ticket.subject.as_deref().unwrap_or(&ticket.message))
                 )?;
             }
         }
@@ -394,6 +397,7 @@ fn write_show(
         ("name", &ticket.name),
         ("contact", &ticket.contact),
         ("category", &ticket.category),
+        ("subject", &ticket.subject),
         ("locale", &ticket.locale),
         ("page", &ticket.page_url),
     ] {

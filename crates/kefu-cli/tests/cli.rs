@@ -358,17 +358,24 @@ fn seed(database: &kefu_server::Database) {
     use kefu_protocol::{Event, Reason, TicketRequest, VoteTarget};
     kefu_server::store::block_on(async {
         let store = kefu_server::Store::open(database).await.unwrap();
-        for (key, message, contact) in [
+        for (key, message, contact, subject) in [
             (
                 "cli-key-1",
                 "我的发票在哪里？\n订单 123",
                 Some("li@example.com"),
+                None,
             ),
-            ("cli-key-2", "=HYPERLINK(\"http://evil.example\")", None),
+            (
+                "cli-key-2",
+                "=HYPERLINK(\"http://evil.example\")",
+                None,
+                None,
+            ),
             (
                 "cli-key-3",
                 "Refund, please \u{1b}[31mnow",
                 Some("+86 138 0013 8000"),
+                Some("Refund not received"),
             ),
         ] {
             let request = TicketRequest {
@@ -376,6 +383,7 @@ fn seed(database: &kefu_server::Database) {
                 message: message.into(),
                 contact: contact.map(Into::into),
                 category: Some("billing".into()),
+                subject: subject.map(Into::into),
                 ..TicketRequest::default()
             };
             store.insert_ticket(&request, &[], 0).await.unwrap();
@@ -444,6 +452,10 @@ fn check_tickets_and_report(dir: &Path, db: &[&str]) {
     assert_eq!(table.lines().count(), 4, "{table}");
     assert!(table.contains("我的发票在哪里？ 订单 123"), "{table}");
     assert!(
+        table.contains("Refund not received"),
+        "a subject stands for its message in the list: {table}"
+    );
+    assert!(
         !table.contains('\u{1b}'),
         "escape sequences are neutralised"
     );
@@ -458,7 +470,7 @@ fn check_tickets_and_report(dir: &Path, db: &[&str]) {
     let mut lines = csv.split("\r\n");
     assert_eq!(
         lines.next().unwrap(),
-        "reference,created_at,name,contact,category,locale,page_url,message,context"
+        "reference,created_at,name,contact,category,locale,page_url,subject,message,context"
     );
     assert!(
         csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),

@@ -15,8 +15,8 @@ pub use events::{
 pub use validate::{
     CATEGORY_MAX_CHARS, CONTACT_MAX_CHARS, CONTEXT_ITEM_MAX_CHARS, CONTEXT_LIST_MAX_ITEMS,
     FieldError, IDEMPOTENCY_KEY_MAX_CHARS, IDEMPOTENCY_KEY_MIN_CHARS, MESSAGE_MAX_CHARS,
-    NAME_MAX_CHARS, PAGE_URL_MAX_CHARS, PHONE_MAX_DIGITS, PHONE_MIN_DIGITS, TRANSCRIPT_MAX_CHARS,
-    is_email, is_phone_number, is_valid_idempotency_key, validate,
+    NAME_MAX_CHARS, PAGE_URL_MAX_CHARS, PHONE_MAX_DIGITS, PHONE_MIN_DIGITS, SUBJECT_MAX_CHARS,
+    TRANSCRIPT_MAX_CHARS, is_email, is_phone_number, is_valid_idempotency_key, validate,
 };
 
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,9 @@ pub struct TicketRequest {
     /// The topic the visitor picked, if the site offers categories.
     #[serde(default)]
     pub category: Option<String>,
+    /// A one-line summary of the problem, if the visitor gave one.
+    #[serde(default)]
+    pub subject: Option<String>,
     /// What the visitor needs help with, in their own words.
     pub message: String,
     /// The widget's active locale, such as `zh-CN`, so the reply can be in the same language.
@@ -215,6 +218,7 @@ mod tests {
             name: Some("李雷".into()),
             contact: Some("li@example.com".into()),
             category: Some("billing".into()),
+            subject: Some("发票".into()),
             message: "我的发票在哪里？".into(),
             locale: Some("zh-CN".into()),
             page_url: Some("https://example.com/pricing".into()),

@@ -23,6 +23,8 @@ pub const PHONE_MIN_DIGITS: usize = 6;
 pub const PHONE_MAX_DIGITS: usize = 20;
 /// The most characters a category may have.
 pub const CATEGORY_MAX_CHARS: usize = 50;
+/// The most characters a subject may have: one line, as an email subject.
+pub const SUBJECT_MAX_CHARS: usize = 150;
 /// The most characters the page URL may have.
 pub const PAGE_URL_MAX_CHARS: usize = 2000;
 /// The most items each list in [`TicketContext`] (`searches`, `articles`) may have.
@@ -108,6 +110,16 @@ pub fn validate(req: &TicketRequest) -> Result<(), Vec<FieldError>> {
             "The category",
             category,
             CATEGORY_MAX_CHARS,
+        );
+    }
+
+    if let Some(subject) = &req.subject {
+        check_max_chars(
+            &mut errors,
+            "subject",
+            "The subject",
+            subject,
+            SUBJECT_MAX_CHARS,
         );
     }
 
@@ -462,6 +474,20 @@ mod tests {
             ..valid()
         };
         assert_eq!(failing_fields(&bad), ["category"]);
+    }
+
+    #[test]
+    fn subject_limit() {
+        let ok = TicketRequest {
+            subject: Some("退".repeat(SUBJECT_MAX_CHARS)),
+            ..valid()
+        };
+        assert_eq!(validate(&ok), Ok(()));
+        let bad = TicketRequest {
+            subject: Some("退".repeat(SUBJECT_MAX_CHARS + 1)),
+            ..valid()
+        };
+        assert_eq!(failing_fields(&bad), ["subject"]);
     }
 
     #[test]

@@ -138,6 +138,7 @@ fn chat_text(ticket: &StoredTicket) -> String {
     line("Name", &ticket.name);
     line("Contact", &ticket.contact);
     line("Category", &ticket.category);
+    line("Subject", &ticket.subject);
     line("Locale", &ticket.locale);
     line("Page", &ticket.page_url);
     text.push_str("\n\n");
@@ -181,6 +182,7 @@ pub fn payload(kind: WebhookKind, ticket: &StoredTicket) -> Value {
                     "name": ticket.name,
                     "contact": ticket.contact,
                     "category": ticket.category,
+                    "subject": ticket.subject,
                     "message": ticket.message,
                     "locale": ticket.locale,
                     "page_url": ticket.page_url,
@@ -474,6 +476,7 @@ mod tests {
             name: Some("<!channel>".into()),
             contact: None,
             category: None,
+            subject: None,
             message: "<script>alert(1)</script> & <https://evil.example|click>".into(),
             locale: None,
             page_url: None,

@@ -44,6 +44,8 @@ pub struct StoredTicket {
     pub contact: Option<String>,
     /// The chosen category, trimmed; `None` when not given or blank.
     pub category: Option<String>,
+    /// The one-line subject, trimmed; `None` when not given or blank.
+    pub subject: Option<String>,
     /// The message exactly as sent, because its line breaks and spacing may matter.
     pub message: String,
     /// The widget's locale, trimmed; `None` when not given or blank.
@@ -70,6 +72,7 @@ impl StoredTicket {
             name: non_blank(req.name.as_deref()),
             contact: non_blank(req.contact.as_deref()),
             category: non_blank(req.category.as_deref()),
+            subject: non_blank(req.subject.as_deref()),
             message: req.message.clone(),
             locale: non_blank(req.locale.as_deref()),
             page_url: non_blank(req.page_url.as_deref()),

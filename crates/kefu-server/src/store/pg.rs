@@ -71,13 +71,15 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT
     );
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_ms);",
+    // Version 3: the one-line subject of the contact form.
+    "ALTER TABLE tickets ADD COLUMN subject TEXT;",
 ];
 
 /// The same RFC 3339 UTC text SQLite's `strftime` gives.
 const NOW: &str = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
 const TICKET_COLUMNS: &str = "reference, idempotency_key, created_at, name, contact, category, \
-                              message, locale, page_url, context_json";
+                              message, locale, page_url, context_json, subject";
 
 /// The PostgreSQL store.
 pub struct PgStore {
@@ -165,8 +167,8 @@ impl PgStore {
         }
         let insert = format!(
             "INSERT INTO tickets (reference, idempotency_key, created_at, name, contact, category, \
-             message, locale, page_url, context_json) \
-             VALUES ($1, $2, {NOW}, $3, $4, $5, $6, $7, $8, $9) \
+             message, locale, page_url, context_json, subject) \
+             VALUES ($1, $2, {NOW}, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT DO NOTHING RETURNING created_at"
         );
         for _ in 0..MAX_REFERENCE_ATTEMPTS {
@@ -187,6 +189,7 @@ impl PgStore {
                         &ticket.locale,
                         &ticket.page_url,
                         &ticket.context_json,
+                        &ticket.subject,
                     ],
                 )
                 .await?;
@@ -600,5 +603,6 @@ fn ticket_from_row(row: &Row) -> Result<StoredTicket, StoreError> {
         locale: row.try_get(7)?,
         page_url: row.try_get(8)?,
         context_json: row.try_get(9)?,
+        subject: row.try_get(10)?,
     })
 }

@@ -66,20 +66,22 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT
     );
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_ms);",
+    // Version 3: the one-line subject of the contact form.
+    "ALTER TABLE tickets ADD COLUMN subject TEXT;",
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const TICKET_COLUMNS: &str = "reference, idempotency_key, created_at, name, contact, category, \
-                              message, locale, page_url, context_json";
+                              message, locale, page_url, context_json, subject";
 
 /// The database lets SQLite stamp `created_at` so every writer, in any process, uses one clock.
 /// `DO NOTHING` on any conflict: no row back means either the key already exists (a duplicate)
 /// or the random reference was taken (try another), told apart by looking the key up.
 const INSERT_TICKET: &str = "
 INSERT INTO tickets (reference, idempotency_key, created_at, name, contact, category, message,
-                     locale, page_url, context_json)
-VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     locale, page_url, context_json, subject)
+VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
 ON CONFLICT DO NOTHING
 RETURNING created_at
 ";
@@ -172,6 +174,7 @@ impl SqliteStore {
                         ticket.locale,
                         ticket.page_url,
                         ticket.context_json,
+                        ticket.subject,
                     ],
                     |row| row.get(0),
                 )
@@ -511,6 +514,7 @@ fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<StoredTicket> {
         locale: row.get(7)?,
         page_url: row.get(8)?,
         context_json: row.get(9)?,
+        subject: row.get(10)?,
     })
 }
 

@@ -80,6 +80,7 @@ async fn full_ticket_is_stored_with_context(fx: Fixture) {
         "name": "  李雷 ",
         "contact": "+86 138 0013 8000",
         "category": "billing",
+        "subject": " 发票抬头写错了 ",
         "message": "  发票问题\n第二行  ",
         "locale": "zh-CN",
         "page_url": "https://example.com/pricing",
@@ -97,6 +98,7 @@ async fn full_ticket_is_stored_with_context(fx: Fixture) {
     assert_eq!(stored.name.as_deref(), Some("李雷"));
     assert_eq!(stored.contact.as_deref(), Some("+86 138 0013 8000"));
     assert_eq!(stored.locale.as_deref(), Some("zh-CN"));
+    assert_eq!(stored.subject.as_deref(), Some("发票抬头写错了"));
     assert_eq!(
         stored.message, "  发票问题\n第二行  ",
         "kept exactly as sent"
