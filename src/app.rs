@@ -110,8 +110,14 @@ pub struct Ui {
     pub identity: RwSignal<Identity>,
     /// What the customer tried, for the contact form.
     pub trail: RwSignal<Trail>,
-    /// The contact form's message while it is being written (kept when the view changes).
-    pub draft: RwSignal<String>,
+    /// The contact form while it is being written: kept when the customer opens a suggested
+    /// article and comes back.
+    pub draft: RwSignal<Draft>,
+    /// The article last opened from the form's suggestions, with the locale, until a ticket is
+    /// sent: leaving the help with it still set is a deflection (see [`Ui::record_deflection`]).
+    pub deflection: StoredValue<Option<(String, String)>>,
+    /// The article on screen was opened from the contact form: its way back leads to the form.
+    pub from_form: RwSignal<bool>,
     pub outbox: Outbox,
     /// Signals for editors, sent in batches to the events endpoint.
     pub signals: Signals,
@@ -127,6 +133,18 @@ pub struct Ui {
 
 /// Work to run once the bundle has loaded (with the index) or failed to (with `None`).
 type WhenReady = Box<dyn FnOnce(Option<Arc<Index>>)>;
+
+/// The contact form's fields as the customer left them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Draft {
+    /// False until the form is first shown: then the name and contact come from `Kefu.identify`.
+    pub started: bool,
+    pub name: String,
+    pub contact: String,
+    pub category: String,
+    pub subject: String,
+    pub message: String,
+}
 
 /// The visitor's details from `Kefu.identify`, used to fill in the contact form.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -155,7 +173,9 @@ impl Ui {
             events: StoredValue::new_local(events),
             identity: RwSignal::new(Identity::default()),
             trail: RwSignal::new(Trail::default()),
-            draft: RwSignal::new(String::new()),
+            draft: RwSignal::new(Draft::default()),
+            deflection: StoredValue::new(None),
+            from_form: RwSignal::new(false),
             outbox: Outbox::new(),
             signals: Signals::new(),
             unanswered: StoredValue::new(None),
@@ -211,6 +231,7 @@ impl Ui {
     /// Closes the dialog and gives focus back to the launcher, as the dialog pattern requires.
     pub fn close(self) {
         self.record_miss();
+        self.record_deflection();
         if self.open.get_untracked() {
             self.open.set(false);
             self.emit("close", &JsValue::UNDEFINED);
@@ -226,6 +247,19 @@ impl Ui {
         if let Some((query, locale)) = self.unanswered.try_update_value(Option::take).flatten() {
             self.signals
                 .record(self, kefu_protocol::Event::SearchMiss { query, locale });
+        }
+    }
+
+    /// The customer opened an article the contact form suggested and is leaving the help (closing
+    /// it, or leaving the page) without having sent the form: a ticket that did not need writing.
+    /// Told to editors once, for the last article opened.
+    pub fn record_deflection(self) {
+        if let Some((article_id, locale)) = self.deflection.try_update_value(Option::take).flatten()
+        {
+            self.signals.record(
+                self,
+                kefu_protocol::Event::Deflection { article_id, locale },
+            );
         }
     }
 
@@ -305,6 +339,12 @@ pub fn Widget(ui: Ui) -> impl IntoView {
         ui.view.track();
         if let Status::Ready(index) = ui.status.get_untracked() {
             crate::flow::persist(ui, &index);
+        }
+    });
+    // The way back to the form belongs to articles opened from it, and ends with them.
+    Effect::new(move |_| {
+        if !matches!(ui.view.get(), View::Article(_)) {
+            ui.from_form.set(false);
         }
     });
     Effect::new(move |_| {

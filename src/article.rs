@@ -19,7 +19,20 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
     focus_when_mounted(heading);
     let document = index.document(doc);
     let locale = ui.strings().locale;
-    let back = move |_| ui.view.set(View::Search);
+    // Opened from the contact form's suggestions: back leads to the form, kept as it was left.
+    let from_form = ui.from_form.get_untracked();
+    let back = move |_| {
+        ui.view.set(if from_form {
+            View::Contact
+        } else {
+            View::Search
+        });
+    };
+    let back_label = if from_form {
+        ui.strings().back_to_form
+    } else {
+        ui.strings().back
+    };
 
     let content = match document {
         Ok(document) => {
@@ -70,7 +83,7 @@ pub fn ArticleView(index: Arc<Index>, doc: u32) -> impl IntoView {
     view! {
         <div class="kefu-article-view">
             <button type="button" class="kefu-back" on:click=back>
-                <span aria-hidden="true">"← "</span>{ui.strings().back}
+                <span aria-hidden="true">"← "</span>{back_label}
             </button>
             {content}
             <Helpful index=Arc::clone(&index) doc=doc/>

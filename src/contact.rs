@@ -2,11 +2,14 @@
 //! they already tried attached (and shown to them first, each item removable), so they never have
 //! to repeat themselves. Sending goes through the offline outbox.
 
-use kefu_protocol::{MESSAGE_MAX_CHARS, NAME_MAX_CHARS, TicketContext, TicketRequest};
+use kefu_core::SearchOptions;
+use kefu_protocol::{
+    MESSAGE_MAX_CHARS, NAME_MAX_CHARS, SUBJECT_MAX_CHARS, TicketContext, TicketRequest,
+};
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::app::{Ui, View, focus_when_mounted};
+use crate::app::{Draft, Ui, View, focus_when_mounted};
 use crate::outbox::{Outcome, new_key};
 use crate::search::ContactChannels;
 
@@ -45,23 +48,42 @@ pub fn ContactView() -> impl IntoView {
     focus_when_mounted(heading);
     ui.record_miss();
 
-    let name = RwSignal::new(identity.name.clone().unwrap_or_default());
-    let contact = RwSignal::new(
-        identity
-            .email
-            .clone()
-            .or(identity.phone.clone())
-            .unwrap_or_default(),
-    );
-    let category = RwSignal::new(String::new());
-    let message = RwSignal::new(ui.draft.get_untracked());
+    // The form as the customer left it (after reading a suggested article), or a fresh one with
+    // what the site told us about them.
+    let mut draft = ui.draft.get_untracked();
+    if !draft.started {
+        draft = Draft {
+            started: true,
+            name: identity.name.clone().unwrap_or_default(),
+            contact: identity
+                .email
+                .clone()
+                .or(identity.phone.clone())
+                .unwrap_or_default(),
+            ..draft
+        };
+    }
+    let name = RwSignal::new(draft.name);
+    let contact = RwSignal::new(draft.contact);
+    let category = RwSignal::new(draft.category);
+    let subject = RwSignal::new(draft.subject);
+    let message = RwSignal::new(draft.message);
     let consent = RwSignal::new(false);
     let honeypot = RwSignal::new(String::new());
     let removed = RwSignal::new(Vec::<Item>::new());
     let problems = RwSignal::new(Problems::default());
     // The idempotency key of the ticket sent from this form, once it is sent.
     let sent_key = RwSignal::new(None::<String>);
-    Effect::new(move |_| ui.draft.set(message.get()));
+    Effect::new(move |_| {
+        ui.draft.set(Draft {
+            started: true,
+            name: name.get(),
+            contact: contact.get(),
+            category: category.get(),
+            subject: subject.get(),
+            message: message.get(),
+        })
+    });
 
     let contact_input = NodeRef::<html::Input>::new();
     let message_input = NodeRef::<html::Textarea>::new();
@@ -167,6 +189,7 @@ pub fn ContactView() -> impl IntoView {
             name: Some(name.get_untracked().trim().to_owned()).filter(|s| !s.is_empty()),
             contact: Some(contact.get_untracked().trim().to_owned()),
             category: Some(category.get_untracked()).filter(|s| !s.is_empty()),
+            subject: Some(subject.get_untracked().trim().to_owned()).filter(|s| !s.is_empty()),
             message: message.get_untracked().trim().to_owned(),
             locale: Some(ui.strings().locale.to_owned()),
             page_url: keep(Item::Page).then(page_url),
@@ -205,7 +228,9 @@ pub fn ContactView() -> impl IntoView {
         };
         let endpoint = config.endpoint.clone().unwrap_or_default();
         ui.outbox.submit(ui, endpoint, request);
-        ui.draft.set(String::new());
+        // Sent: whatever the customer read on the way was not enough, so no deflection.
+        ui.deflection.set_value(None);
+        ui.draft.set(Draft::default());
         sent_key.set(Some(key));
     };
 
@@ -252,6 +277,11 @@ pub fn ContactView() -> impl IntoView {
                     }
                 })}
                 <div class="kefu-field">
+                    <label for="kefu-subject">{strings.form_subject}" "<span class="kefu-muted">{strings.form_optional}</span></label>
+                    <input id="kefu-subject" type="text" autocomplete="off" maxlength=SUBJECT_MAX_CHARS.to_string()
+                        prop:value=move || subject.get() on:input=move |e| subject.set(event_target_value(&e))/>
+                </div>
+                <div class="kefu-field">
                     <label for="kefu-message">{strings.form_message}</label>
                     <textarea id="kefu-message" rows="5" required maxlength=MESSAGE_MAX_CHARS.to_string()
                         node_ref=message_input
@@ -263,6 +293,7 @@ pub fn ContactView() -> impl IntoView {
                     </span>
                     <span class="kefu-error" id="kefu-message-error">{move || problems.with(|p| p.message)}</span>
                 </div>
+                <FormSuggestions subject=subject message=message/>
                 {requires_consent.clone().map(|text| view! {
                     <label class="kefu-check">
                         <input type="checkbox" node_ref=consent_input
@@ -325,6 +356,98 @@ pub fn ContactView() -> impl IntoView {
             {form}
             {status}
             <ContactChannels heading=strings.other_channels/>
+        </div>
+    }
+}
+
+/// How long typing must pause before the form looks for answers: searching on every keystroke of
+/// a long message would cost time for suggestions that change under the customer's eyes.
+const SUGGEST_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// The most answers suggested in the form.
+const SUGGESTIONS_MAX: usize = 3;
+
+/// Articles that may answer what the customer is writing, found by the same engine once typing
+/// pauses, each a button that opens it (with the way back to the form). Nothing blocks the form:
+/// the search runs in a timer after the pause, and the form works the same if the help content
+/// never loaded.
+#[component]
+fn FormSuggestions(subject: RwSignal<String>, message: RwSignal<String>) -> impl IntoView {
+    let ui = use_context::<Ui>().unwrap_or_else(|| unreachable!("Widget provides Ui"));
+    let strings = ui.strings();
+    // (document, title) of the answers on screen.
+    let found = RwSignal::new(Vec::<(u32, String)>::new());
+    let timer = StoredValue::new_local(None::<TimeoutHandle>);
+    let look_up = move || {
+        let crate::app::Status::Ready(index) = ui.status.get_untracked() else {
+            return;
+        };
+        let trail = ui.trail.get_untracked();
+        // Articles the customer already read, or said did not help, are not offered again.
+        let read: Vec<&str> = trail
+            .articles
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .chain(trail.not_helpful.iter().map(|(id, ..)| id.as_str()))
+            .collect();
+        let options = SearchOptions {
+            locale: Some(strings.locale.to_owned()),
+            limit: SUGGESTIONS_MAX,
+        };
+        let answers = subject.with_untracked(|subject| {
+            message.with_untracked(|message| {
+                index.answers_for_message(subject, message, &options, &read)
+            })
+        });
+        let answers: Vec<(u32, String)> = answers
+            .into_iter()
+            .map(|hit| (hit.doc, index.entry(hit.doc).title.clone()))
+            .collect();
+        found.maybe_update(|found| {
+            let changed = *found != answers;
+            *found = answers;
+            changed
+        });
+    };
+    Effect::new(move |_| {
+        subject.track();
+        message.track();
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+        if let Ok(handle) = set_timeout_with_handle(look_up, SUGGEST_DELAY) {
+            timer.set_value(Some(handle));
+        }
+    });
+    on_cleanup(move || {
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    });
+    let open = move |doc: u32| {
+        let crate::app::Status::Ready(index) = ui.status.get_untracked() else {
+            return;
+        };
+        let entry = index.entry(doc);
+        ui.deflection
+            .set_value(Some((entry.id.clone(), strings.locale.to_owned())));
+        ui.from_form.set(true);
+        ui.view.set(View::Article(doc));
+    };
+    // A polite live region, present from the start, so screen readers hear suggestions arrive.
+    view! {
+        <div class="kefu-form-suggestions" aria-live="polite">
+            {move || {
+                let items = found.get();
+                (!items.is_empty()).then(|| view! {
+                    <p id="kefu-form-suggestions">{strings.form_suggestions}</p>
+                    <ul class="kefu-channels" aria-labelledby="kefu-form-suggestions">
+                        {items.into_iter().map(|(doc, title)| view! {
+                            <li><button type="button" class="kefu-link-button" on:click=move |_| open(doc)>{title}</button></li>
+                        }).collect::<Vec<_>>()}
+                    </ul>
+                })
+            }}
         </div>
     }
 }

@@ -70,12 +70,15 @@ impl Signals {
         }
     }
 
-    /// Sends the queue when the page is hidden or closed (`pagehide`).
+    /// Sends the queue when the page is hidden or closed (`pagehide`), with a pending deflection.
     pub fn flush_on_exit(self, ui: Ui) {
         let Some(window) = web_sys::window() else {
             return;
         };
-        let on_exit = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || self.flush(ui));
+        let on_exit = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            ui.record_deflection();
+            self.flush(ui);
+        });
         let _ =
             window.add_event_listener_with_callback("pagehide", on_exit.as_ref().unchecked_ref());
         on_exit.forget(); // lives as long as the page

@@ -3,27 +3,15 @@
 // role and name only.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, eventually, launchBrowser, openPage } from "./harness.mjs";
+import { axeViolations, eventually, kefuBinary, launchBrowser, openPage } from "./harness.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURE = join(ROOT, "crates/kefu-kb/tests/fixtures/rich");
-
-/** The `kefu` binary `cargo xtask dist` built (it runs `cargo run -p kefu-cli`). */
-function kefuBinary() {
-  const candidates = [
-    process.env.KEFU_CLI,
-    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, "debug/kefu"),
-    join(ROOT, "target/debug/kefu"),
-  ].filter(Boolean);
-  const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new Error(`no kefu binary in ${candidates.join(", ")}: run through \`cargo xtask e2e\``);
-  return found;
-}
 
 let kbDir;
 let preview;

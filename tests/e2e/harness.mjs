@@ -2,9 +2,10 @@
 // fresh SQLite file, serving the site `cargo xtask test` assembled, and Debian's Chromium driven
 // by playwright-core. Paths come from the environment xtask sets.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 function required(name) {
@@ -13,7 +14,24 @@ function required(name) {
   return value;
 }
 
-/** Starts kefu-server and resolves with its base URL once it prints that it is listening. */
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The `kefu` binary `cargo xtask e2e` built (it runs `cargo run -p kefu-cli`). */
+export function kefuBinary() {
+  const candidates = [
+    process.env.KEFU_CLI,
+    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, "debug/kefu"),
+    join(ROOT, "target/debug/kefu"),
+  ].filter(Boolean);
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) throw new Error(`no kefu binary in ${candidates.join(", ")}: run through \`cargo xtask e2e\``);
+  return found;
+}
+
+/**
+ * Starts kefu-server and resolves with its base URL once it prints that it is listening, and the
+ * path of its SQLite database (for `kefu tickets` and `kefu report`).
+ */
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), "kefu-e2e-"));
   const child = spawn(
@@ -38,6 +56,7 @@ export async function startServer() {
   });
   return {
     url,
+    database: join(dir, "kefu.db"),
     async stop() {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));

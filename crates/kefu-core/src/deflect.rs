@@ -7,8 +7,11 @@
 //! already read are left out, and weak matches next to a strong one are dropped rather than shown
 //! as filler.
 
+use std::collections::HashSet;
+
 use crate::index::{Index, Ranked, SearchOptions};
 use crate::kb::DocKind;
+use crate::text::{TokenKind, is_stop_word, tokenize};
 
 /// The most characters of subject and message searched. The opening of a message says what it is
 /// about; searching four thousand characters would cost time on every pause in typing and let the
@@ -18,10 +21,21 @@ pub const FORM_QUERY_MAX_CHARS: usize = 200;
 /// The fewest characters (after trimming) worth searching: two Chinese characters or a short word.
 pub const FORM_QUERY_MIN_CHARS: usize = 2;
 
-/// A suggestion must score at least this share of the best one, 0.0–1.0. A long message matches
-/// some word of almost every article; the articles far behind the first are noise, and three weak
-/// suggestions teach customers to ignore the box. 0.0 would keep every hit; 1.0 only ties.
+/// A suggestion must score at least this share of the best one, 0.0–1.0. The articles far behind
+/// the first are noise, and weak suggestions teach customers to ignore the box. 0.0 would keep
+/// every hit; 1.0 only ties.
 pub const FORM_RELATIVE_SCORE: f32 = 0.35;
+
+/// How much of a suggestion's title the customer's words must cover, 0.0–1.0, each title word
+/// (English word, number, Chinese character) counted by its idf. A long message shares some common
+/// word ("order", "still") with almost every article, and ranking alone lets articles with many
+/// such words rise; an answer worth offering is one whose *title* names what the customer wrote
+/// about. Below the minimum it is not offered; above it, its score is multiplied by the share's
+/// square root. Chinese titles count characters, not character pairs: the pairs that straddle two
+/// words (申请退货 → 请退) are rare, so their idf would outweigh the words themselves. 0.0 would
+/// keep every ranked hit; measured on the demo KB's messages, 0.25 keeps the answers and drops
+/// the articles that share only "order" or "怎么".
+pub const FORM_MIN_TITLE_SHARE: f32 = 0.25;
 
 impl Index {
     /// Up to `options.limit` articles or FAQ entries that may answer a message being written to
@@ -65,14 +79,27 @@ impl Index {
             locale: options.locale.clone(),
             limit: options.limit + already_read.len() + 8,
         };
-        let ranked: Vec<Ranked> = self
+        let written: HashSet<String> = tokenize(&query)
+            .into_iter()
+            .map(|token| token.term)
+            .collect();
+        let mut ranked: Vec<Ranked> = self
             .rank(&query, &wider)
             .into_iter()
             .filter(|hit| {
                 let entry = self.entry(hit.doc);
                 entry.kind != DocKind::Flow && !already_read.contains(&entry.id.as_str())
             })
+            .filter_map(|hit| {
+                let share = self.title_share(&self.entry(hit.doc).title, &written);
+                (share >= FORM_MIN_TITLE_SHARE).then_some(Ranked {
+                    doc: hit.doc,
+                    score: hit.score * share.sqrt(),
+                })
+            })
             .collect();
+        // Deterministic, as everywhere: higher score first, then lower document number.
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         let Some(best) = ranked.first().map(|hit| hit.score) else {
             return Vec::new();
         };
@@ -81,6 +108,27 @@ impl Index {
             .filter(|hit| hit.score >= best * FORM_RELATIVE_SCORE)
             .take(options.limit)
             .collect()
+    }
+}
+
+impl Index {
+    /// The share of `title`'s words (English words and numbers, not stop words; Chinese
+    /// characters) that occur in `written`, each weighted by its idf, 0.0–1.0.
+    fn title_share(&self, title: &str, written: &HashSet<String>) -> f32 {
+        let n_docs = self.len() as f32;
+        let (mut covered, mut total) = (0f32, 0f32);
+        for token in tokenize(title) {
+            if token.kind == TokenKind::CjkBigram || is_stop_word(&token.term) {
+                continue;
+            }
+            let df = self.document_frequency(&token.term) as f32;
+            let idf = (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln();
+            total += idf;
+            if written.contains(&token.term) {
+                covered += idf;
+            }
+        }
+        if total > 0.0 { covered / total } else { 0.0 }
     }
 }
 
@@ -181,7 +229,12 @@ mod tests {
     #[test]
     fn answers_already_read_are_not_offered_again() {
         let index = index();
-        let answers = index.answers_for_message("退货退款", "", &options(3), &["returns"]);
+        let answers = index.answers_for_message(
+            "退款",
+            "我退货了，退款多久到账？",
+            &options(3),
+            &["returns"],
+        );
         let found = ids(&index, &answers);
         assert!(!found.contains(&"returns".to_owned()), "{found:?}");
         assert_eq!(found.first().map(String::as_str), Some("refund-time"));
@@ -197,6 +250,41 @@ mod tests {
         assert!(ids(&index, &all).contains(&"returns".to_owned()));
         let answers = index.answers_for_message("运费怎么算", message, &options(3), &[]);
         assert_eq!(ids(&index, &answers), ["shipping"]);
+    }
+
+    #[test]
+    fn an_answer_must_be_about_what_was_written_not_share_its_small_words() {
+        let en = |id: &str, title: &str, body: &str| Document {
+            locale: "en".into(),
+            ..doc(id, DocKind::Article, title, body)
+        };
+        let docs = [
+            en(
+                "refunds",
+                "When will I get my refund?",
+                "Refunds reach your account in 3 days.",
+            ),
+            en(
+                "coupons",
+                "How do I use a coupon?",
+                "If your order still shows the full price two weeks after you placed the order, \
+                 the coupon was not applied to that order.",
+            ),
+        ];
+        let index = Index::from_bytes(bundle::encode(&docs, &BundleMeta::new("en"))).unwrap();
+        let options = SearchOptions {
+            locale: Some("en".into()),
+            limit: 3,
+        };
+        let message = "I returned my order two weeks ago and the refund is still not here.";
+        let ranked = ids(&index, &index.rank(message, &options));
+        assert_eq!(
+            ranked,
+            ["coupons", "refunds"],
+            "ranking alone prefers the small words"
+        );
+        let answers = index.answers_for_message("", message, &options, &[]);
+        assert_eq!(ids(&index, &answers), ["refunds"]);
     }
 
     #[test]

@@ -1210,6 +1210,14 @@ impl Index {
     }
 
     /// Decodes the postings list at `offset`; `None` if it is corrupt.
+    /// How many documents hold `term` (an index term, as the tokenizer makes them); 0 for none.
+    pub(crate) fn document_frequency(&self, term: &str) -> usize {
+        self.terms
+            .get(term)
+            .and_then(|offset| self.read_postings(offset))
+            .map_or(0, |postings| postings.len())
+    }
+
     fn read_postings(&self, offset: u64) -> Option<Postings> {
         let mut pos = usize::try_from(offset).ok()?;
         let df = varint::read(&self.postings, &mut pos)?;

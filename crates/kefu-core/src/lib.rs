@@ -42,7 +42,9 @@ mod typo;
 mod varint;
 
 pub use bundle::{BundleError, BundleMeta};
-pub use deflect::{FORM_QUERY_MAX_CHARS, FORM_QUERY_MIN_CHARS, FORM_RELATIVE_SCORE};
+pub use deflect::{
+    FORM_MIN_TITLE_SHARE, FORM_QUERY_MAX_CHARS, FORM_QUERY_MIN_CHARS, FORM_RELATIVE_SCORE,
+};
 pub use flow::{Flow, FlowError, FlowState, Outcome};
 pub use index::{Hit, Index, Ranked, SearchOptions, Snippet};
 pub use kb::{Align, Block, CalloutKind, DocEntry, DocKind, Document, Inline};
