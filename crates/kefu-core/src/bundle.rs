@@ -43,7 +43,7 @@ pub const MAGIC: [u8; 8] = *b"KEFUKB\r\n";
 /// Version 4: smaller — one-byte postings entries (fields, frequencies all one, small document
 /// deltas in one header byte; the questions mask only for documents with several questions), the
 /// directory as columns with store lengths instead of ranges, a body equal to the title stored as a
-/// flag (afqmc-dev: 354.7 → 248 KiB gzip).
+/// flag (afqmc-dev: 355.6 → 248.2 KiB gzip; BENCHMARKS.md, "Bundle size").
 pub const FORMAT_VERSION: u32 = 4;
 
 const HEADER_LEN: usize = 36;
@@ -164,8 +164,8 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
 
 /// The directory as written: one column per field of [`DocRecord`] rather than one record after
 /// another, so the ids, titles and categories sit together as text and gzip finds what they share
-/// (afqmc-dev, gzip of the section alone: 108.8 KB as records, 79.6 KB as columns, the titles alone
-/// being 56.8 KB). Locales are numbers into a table
+/// (afqmc-dev, gzip -9 of the section alone: 106.0 KiB as records, 77.8 KiB as columns, the titles
+/// alone being 55.5 KiB). Locales are numbers into a table
 /// of the KB's locales, and each document's place in the store is its length: the start is the sum
 /// of the lengths before it.
 #[derive(Default, Serialize, Deserialize)]
