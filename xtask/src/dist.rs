@@ -272,8 +272,11 @@ pub fn build_server() -> Result<PathBuf> {
         "--bin",
         "kefu-server",
     ]))?;
-    let binary = Path::new("target/debug/kefu-server");
-    std::fs::canonicalize(binary)
+    // Where cargo put it: CARGO_TARGET_DIR when set (each engineer's own), else `target`.
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let binary = target_dir.join("debug/kefu-server");
+    std::fs::canonicalize(&binary)
         .with_context(|| format!("{} missing after the build", binary.display()))
 }
 

@@ -11,9 +11,10 @@ kefu — tools for the Kefu (客服) help widget
 Usage:
   kefu kb check [KB_DIR]
       Check a knowledge base and print every problem (default KB_DIR: kb).
-  kefu kb build [KB_DIR] [-o BUNDLE]
+  kefu kb build [KB_DIR] [-o BUNDLE] [--stats]
       Compile a knowledge base into the bundle the widget loads (default BUNDLE: dist/kb.bin).
-      Nothing is written when the knowledge base has errors.
+      Nothing is written when the knowledge base has errors. --stats adds the bundle's size by
+      section (raw and gzip), the postings split by term kind.
   kefu kb synonyms [KB_DIR] [--learned]
       List the KB's synonyms: the editors' groups from kb.toml and the pairs learned from FAQ
       similar questions (only those with --learned). Veto a learned pair in kb.toml with
@@ -51,6 +52,8 @@ pub enum Command {
     Build {
         kb_dir: PathBuf,
         output: PathBuf,
+        /// Print the bundle's size by section (`--stats`).
+        stats: bool,
     },
     Search(SearchArgs),
     /// `kefu tickets …` and `kefu report`.
@@ -151,6 +154,7 @@ struct Parsed {
     dist: Option<String>,
     json: bool,
     learned: bool,
+    stats: bool,
     help: bool,
 }
 
@@ -185,6 +189,7 @@ fn parse_kb(subcommand: &str, args: Vec<String>) -> Result<Command, UsageError> 
             ("search", "--limit") => parsed.limit = Some(value(&flag)?),
             ("search", "--json") if inline_value.is_none() => parsed.json = true,
             ("synonyms", "--learned") if inline_value.is_none() => parsed.learned = true,
+            ("build", "--stats") if inline_value.is_none() => parsed.stats = true,
             ("serve", "--listen") => parsed.listen = Some(value(&flag)?),
             ("serve", "--dist") => parsed.dist = Some(value(&flag)?),
             _ => {
@@ -214,6 +219,7 @@ fn parse_kb(subcommand: &str, args: Vec<String>) -> Result<Command, UsageError> 
                 .output
                 .unwrap_or_else(|| DEFAULT_BUNDLE.to_owned())
                 .into(),
+            stats: parsed.stats,
         },
         "synonyms" => Command::Synonyms {
             kb_dir: positionals
@@ -285,7 +291,8 @@ mod tests {
             parse_str(&["kb", "build"]),
             Ok(Command::Build {
                 kb_dir: "kb".into(),
-                output: "dist/kb.bin".into()
+                output: "dist/kb.bin".into(),
+                stats: false
             })
         );
         assert_eq!(
@@ -322,10 +329,11 @@ mod tests {
     #[test]
     fn options_anywhere_and_with_equals() {
         assert_eq!(
-            parse_str(&["kb", "build", "-o", "out/x.bin", "my-kb"]),
+            parse_str(&["kb", "build", "-o", "out/x.bin", "my-kb", "--stats"]),
             Ok(Command::Build {
                 kb_dir: "my-kb".into(),
-                output: "out/x.bin".into()
+                output: "out/x.bin".into(),
+                stats: true
             })
         );
         assert_eq!(

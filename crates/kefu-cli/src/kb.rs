@@ -39,7 +39,7 @@ pub fn check(kb_dir: &Path) -> anyhow::Result<ExitCode> {
 
 /// `kefu kb build`: compile, then write the bundle atomically. On errors, exit 1 and leave any
 /// existing bundle untouched, so a broken edit never replaces a working bundle.
-pub fn build(kb_dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
+pub fn build(kb_dir: &Path, output: &Path, stats: bool) -> anyhow::Result<ExitCode> {
     let mut progress = Progress::new();
     let compiled = kefu_kb::compile_with_progress(kb_dir, &mut |done, total| {
         progress.update(done, total);
@@ -101,7 +101,45 @@ pub fn build(kb_dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
         )?;
     }
     writeln!(stdout, "{}", plural(compiled.warning_count(), "warning"))?;
+    if stats {
+        print_stats(&mut stdout, &bytes)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `kefu kb build --stats`: each section's bytes raw and gzipped on its own (so the parts do
+/// not add up to the whole: gzip finds repetitions across sections too).
+fn print_stats(out: &mut impl Write, bytes: &[u8]) -> anyhow::Result<()> {
+    let parts = kefu_core::bundle::breakdown(bytes)?;
+    writeln!(out, "size by section (gzip of each part alone):")?;
+    writeln!(
+        out,
+        "  {:<22} {:>10} {:>10} {:>8}",
+        "part", "bytes", "gzip", "terms"
+    )?;
+    for part in parts {
+        let terms = if part.n_terms > 0 {
+            part.n_terms.to_string()
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {:<22} {:>10} {:>10} {:>8}",
+            part.name,
+            part.bytes.len(),
+            gzip_len(&part.bytes)?,
+            terms
+        )?;
+    }
+    writeln!(
+        out,
+        "  {:<22} {:>10} {:>10}",
+        "whole bundle",
+        bytes.len(),
+        gzip_len(bytes)?
+    )?;
+    Ok(())
 }
 
 /// `kefu kb synonyms`: the editors' synonym groups, then the learned pairs with how many FAQ

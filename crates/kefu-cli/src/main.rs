@@ -40,7 +40,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { kb_dir } => kb::check(&kb_dir),
-        Command::Build { kb_dir, output } => kb::build(&kb_dir, &output),
+        Command::Build {
+            kb_dir,
+            output,
+            stats,
+        } => kb::build(&kb_dir, &output, stats),
         Command::Search(search_args) => kb::search(&search_args),
         Command::Data(data_args) => tickets::run(&data_args),
         Command::Synonyms {

@@ -11,13 +11,16 @@
 //! 16      20    lengths of the five sections, u32 each
 //! 36      …     sections, back to back:
 //!               meta       postcard BundleMeta
-//!               directory  postcard Vec<DocRecord>: id, kind, locale, title, field lengths, store
-//!                          range, page patterns, flow order
+//!               directory  postcard `Directory`, column by column: the KB's locales, then per
+//!                          document its locale number, kind, field lengths (field by field),
+//!                          similar-question lengths, store length (the start is the sum of the
+//!                          lengths before it), flow order, page patterns, id, category, title
 //!               store      each document's tags, similar questions, body and flow (StoredBody),
 //!                          postcard-encoded on its own so one article is read without decoding
-//!                          the others; id, title, locale and category live in the directory only
+//!                          the others; id, title, locale and category live in the directory only,
+//!                          and a body that is just the title is a flag, not a second copy
 //!               terms      fst::Map, term → offset of its postings list
-//!               postings   see `index`
+//!               postings   see `index` (mostly one byte per document a term occurs in)
 //! ```
 //!
 //! **Invariant:** the same documents give the same bytes (no hash-map order, no timestamps), so a
@@ -26,8 +29,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crc32::crc32;
-use crate::index::{self, DocRecord, TermTable};
-use crate::kb::Document;
+use crate::index::{self, DocRecord, NUM_FIELDS, TermTable};
+use crate::kb::{Block, DocEntry, DocKind, Document, Inline};
 
 /// The first eight bytes of every bundle.
 pub const MAGIC: [u8; 8] = *b"KEFUKB\r\n";
@@ -37,7 +40,11 @@ pub const MAGIC: [u8; 8] = *b"KEFUKB\r\n";
 ///
 /// Version 2: flows (`StoredBody::flow`), page patterns and flow order in the directory.
 /// Version 3: which similar questions hold each word (per-phrasing scoring), learned synonyms.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version 4: smaller — one-byte postings entries (fields, frequencies all one, small document
+/// deltas in one header byte; the questions mask only for documents with several questions), the
+/// directory as columns with store lengths instead of ranges, a body equal to the title stored as a
+/// flag (afqmc-dev: 355.6 → 248.2 KiB gzip; BENCHMARKS.md, "Bundle size").
+pub const FORMAT_VERSION: u32 = 4;
 
 const HEADER_LEN: usize = 36;
 const SECTION_NAMES: [&str; 5] = ["meta", "directory", "store", "terms", "postings"];
@@ -116,23 +123,21 @@ impl std::error::Error for BundleError {}
 pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
     let mut table = TermTable::new();
     let field_lens = index::collect_terms(docs, &mut table);
-    let (terms, postings) = index::encode_terms(&table);
+    let question_counts: Vec<usize> = field_lens.iter().map(|(_, lens)| lens.len()).collect();
+    let (terms, postings) = index::encode_terms(&table, &question_counts);
 
     let mut store = Vec::new();
-    let mut directory = Vec::with_capacity(docs.len());
+    let mut directory = Directory::default();
     for (doc, (field_lens, question_lens)) in docs.iter().zip(field_lens) {
-        let store_start = store.len() as u32;
+        let store_start = store.len();
         // Encoding plain data into a Vec cannot fail; an error would be a postcard bug.
         store.extend(postcard::to_allocvec(&StoredBody::of(doc)).unwrap_or_default());
-        directory.push(DocRecord {
-            entry: doc.entry(),
+        directory.push(
+            doc,
             field_lens,
             question_lens,
-            store_start,
-            store_end: store.len() as u32,
-            pages: doc.pages.clone(),
-            order: doc.flow.as_ref().and_then(|flow| flow.order),
-        });
+            (store.len() - store_start) as u32,
+        );
     }
     let sections = [
         postcard::to_allocvec(meta).unwrap_or_default(),
@@ -157,23 +162,148 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
     out
 }
 
+/// The directory as written: one column per field of [`DocRecord`] rather than one record after
+/// another, so the ids, titles and categories sit together as text and gzip finds what they share
+/// (afqmc-dev, gzip -9 of the section alone: 106.0 KiB as records, 77.8 KiB as columns, the titles
+/// alone being 55.5 KiB). Locales are numbers into a table
+/// of the KB's locales, and each document's place in the store is its length: the start is the sum
+/// of the lengths before it.
+#[derive(Default, Serialize, Deserialize)]
+struct Directory {
+    locales: Vec<String>,
+    locale_numbers: Vec<u32>,
+    kinds: Vec<DocKind>,
+    /// Field by field rather than document by document: in a FAQ imported from a question list
+    /// the body's lengths repeat the title's, and gzip then finds the whole column again.
+    field_lens: [Vec<u32>; NUM_FIELDS],
+    question_lens: Vec<Vec<u16>>,
+    store_lens: Vec<u32>,
+    orders: Vec<Option<i32>>,
+    pages: Vec<Vec<String>>,
+    ids: Vec<String>,
+    categories: Vec<String>,
+    titles: Vec<String>,
+}
+
+impl Directory {
+    fn push(
+        &mut self,
+        doc: &Document,
+        field_lens: [u32; NUM_FIELDS],
+        question_lens: Vec<u16>,
+        store_len: u32,
+    ) {
+        let locale_number = match self.locales.iter().position(|l| *l == doc.locale) {
+            Some(number) => number,
+            None => {
+                self.locales.push(doc.locale.clone());
+                self.locales.len() - 1
+            }
+        };
+        self.locale_numbers.push(locale_number as u32);
+        self.kinds.push(doc.kind);
+        for (column, len) in self.field_lens.iter_mut().zip(field_lens) {
+            column.push(len);
+        }
+        self.question_lens.push(question_lens);
+        self.store_lens.push(store_len);
+        self.orders
+            .push(doc.flow.as_ref().and_then(|flow| flow.order));
+        self.pages.push(doc.pages.clone());
+        self.ids.push(doc.id.clone());
+        self.categories.push(doc.category.clone());
+        self.titles.push(doc.title.clone());
+    }
+
+    /// The records again; `None` when the columns disagree in length, a locale number points
+    /// outside the table, or the store lengths overflow.
+    fn into_records(self) -> Option<Vec<DocRecord>> {
+        let n_docs = self.ids.len();
+        let lens = [
+            self.locale_numbers.len(),
+            self.kinds.len(),
+            self.field_lens[0].len(),
+            self.field_lens[1].len(),
+            self.field_lens[2].len(),
+            self.field_lens[3].len(),
+            self.question_lens.len(),
+            self.store_lens.len(),
+            self.orders.len(),
+            self.pages.len(),
+            self.categories.len(),
+            self.titles.len(),
+        ];
+        if lens.iter().any(|len| *len != n_docs) {
+            return None;
+        }
+        let mut records = Vec::with_capacity(n_docs);
+        let mut store_start = 0u32;
+        let mut locale_numbers = self.locale_numbers.into_iter();
+        let mut kinds = self.kinds.into_iter();
+        let field_lens = &self.field_lens;
+        let mut question_lens = self.question_lens.into_iter();
+        let mut store_lens = self.store_lens.into_iter();
+        let mut orders = self.orders.into_iter();
+        let mut pages = self.pages.into_iter();
+        let mut categories = self.categories.into_iter();
+        let mut titles = self.titles.into_iter();
+        for (doc_number, id) in self.ids.into_iter().enumerate() {
+            let store_end = store_start.checked_add(store_lens.next()?)?;
+            let locale = self.locales.get(locale_numbers.next()? as usize)?;
+            records.push(DocRecord {
+                entry: DocEntry {
+                    id,
+                    kind: kinds.next()?,
+                    locale: locale.clone(),
+                    title: titles.next()?,
+                    category: categories.next()?,
+                },
+                field_lens: std::array::from_fn(|field| {
+                    field_lens[field]
+                        .get(doc_number)
+                        .copied()
+                        .unwrap_or_default()
+                }),
+                question_lens: question_lens.next()?,
+                store_start,
+                store_end,
+                pages: pages.next()?,
+                order: orders.next()?,
+            });
+            store_start = store_end;
+        }
+        Some(records)
+    }
+}
+
 /// What the store keeps of a document: everything its directory entry does not already hold.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct StoredBody {
     pub tags: Vec<String>,
     pub similar: Vec<String>,
+    /// Empty when `body_is_title`.
     pub body: Vec<crate::kb::Block>,
     /// A flow's graph: decoded with the document, like an article's body.
     pub flow: Option<crate::flow::Flow>,
+    /// The body is one paragraph of plain text equal to the title, as FAQ answers imported from
+    /// a question list often are (every entry of the benchmark sets): stored once, in the
+    /// directory.
+    pub body_is_title: bool,
 }
 
 impl StoredBody {
     fn of(doc: &Document) -> StoredBody {
+        let body_is_title = doc.body == title_paragraph(&doc.title);
         StoredBody {
             tags: doc.tags.clone(),
             similar: doc.similar.clone(),
-            body: doc.body.clone(),
+            body: if body_is_title {
+                Vec::new()
+            } else {
+                doc.body.clone()
+            },
             flow: doc.flow.clone(),
+            body_is_title,
         }
     }
 
@@ -188,11 +318,20 @@ impl StoredBody {
             category: entry.category.clone(),
             tags: self.tags,
             similar: self.similar,
-            body: self.body,
+            body: if self.body_is_title {
+                title_paragraph(&entry.title)
+            } else {
+                self.body
+            },
             pages: record.pages.clone(),
             flow: self.flow,
         }
     }
+}
+
+/// A body of one paragraph holding `title` as plain text.
+fn title_paragraph(title: &str) -> Vec<Block> {
+    vec![Block::Paragraph(vec![Inline::Text(title.to_owned())])]
 }
 
 /// The verified sections of a bundle, before the index is assembled from them.
@@ -269,7 +408,11 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<Parts, BundleError> {
         }
     };
     let meta: BundleMeta = postcard::from_bytes(section(0)).map_err(corrupt(0))?;
-    let docs: Vec<DocRecord> = postcard::from_bytes(section(1)).map_err(corrupt(1))?;
+    let directory: Directory = postcard::from_bytes(section(1)).map_err(corrupt(1))?;
+    let docs = directory.into_records().ok_or(BundleError::Corrupt {
+        section: "directory",
+        reason: "its columns disagree".to_owned(),
+    })?;
     Ok(Parts {
         meta,
         docs,
@@ -278,4 +421,89 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<Parts, BundleError> {
         postings: section(4).to_vec(),
         checksum: expected,
     })
+}
+
+/// One part of a bundle's bytes, for size reports (`kefu kb build --stats`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// The section's name; postings are split by term kind (`postings: cjk bigram`).
+    pub name: String,
+    /// How many terms the part holds postings for (0 for other sections).
+    pub n_terms: usize,
+    /// The part's bytes, concatenated in bundle order (the caller compresses them to see what
+    /// each costs after gzip).
+    pub bytes: Vec<u8>,
+}
+
+/// The bundle's bytes by section, the postings split by the kind of term they belong to
+/// (CJK unigram, CJK bigram, number, word), so size work measures before it guesses.
+///
+/// ```
+/// use kefu_core::bundle::{BundleMeta, breakdown, encode};
+/// let bytes = encode(&[], &BundleMeta::new("en"));
+/// let parts = breakdown(&bytes).unwrap();
+/// assert_eq!(parts[0].name, "header");
+/// ```
+pub fn breakdown(bytes: &[u8]) -> Result<Vec<Part>, BundleError> {
+    let parts = decode(bytes.to_vec())?;
+    let terms = fst::Map::new(parts.terms.clone()).map_err(|error| BundleError::Corrupt {
+        section: "terms",
+        reason: error.to_string(),
+    })?;
+    let mut out = vec![Part {
+        name: "header".to_owned(),
+        n_terms: 0,
+        bytes: bytes[..HEADER_LEN].to_vec(),
+    }];
+    let mut start = HEADER_LEN;
+    for (number, name) in SECTION_NAMES.iter().enumerate() {
+        let len = read_u32(bytes, 16 + 4 * number) as usize;
+        let section = bytes.get(start..start + len).unwrap_or_default();
+        start += len;
+        if *name != "postings" {
+            out.push(Part {
+                name: (*name).to_owned(),
+                n_terms: if *name == "terms" { terms.len() } else { 0 },
+                bytes: section.to_vec(),
+            });
+        }
+    }
+    // Postings lists are written in term order, so each ends where the next term's begins.
+    let mut offsets = Vec::with_capacity(terms.len());
+    let mut stream = terms.stream();
+    while let Some((term, offset)) = fst::Streamer::next(&mut stream) {
+        offsets.push((term_kind(&String::from_utf8_lossy(term)), offset as usize));
+    }
+    let kinds = ["cjk unigram", "cjk bigram", "number", "word"];
+    let mut by_kind: Vec<Part> = kinds
+        .iter()
+        .map(|kind| Part {
+            name: format!("postings: {kind}"),
+            n_terms: 0,
+            bytes: Vec::new(),
+        })
+        .collect();
+    for (at, &(kind, offset)) in offsets.iter().enumerate() {
+        let end = offsets
+            .get(at + 1)
+            .map_or(parts.postings.len(), |next| next.1);
+        if let (Some(part), Some(list)) = (by_kind.get_mut(kind), parts.postings.get(offset..end)) {
+            part.n_terms += 1;
+            part.bytes.extend_from_slice(list);
+        }
+    }
+    out.extend(by_kind);
+    Ok(out)
+}
+
+/// 0 CJK unigram, 1 CJK bigram, 2 number, 3 word: the kinds `text::tokenize` produces.
+fn term_kind(term: &str) -> usize {
+    let n_chars = term.chars().count();
+    if term.chars().all(crate::text::is_cjk) {
+        if n_chars == 1 { 0 } else { 1 }
+    } else if term.chars().all(|c| c.is_ascii_digit()) {
+        2
+    } else {
+        3
+    }
 }

@@ -1,10 +1,22 @@
 //! The searchable index: building term postings from documents, and ranking documents for a query.
 //!
 //! Terms live in an `fst::Map` from term to the byte offset of its postings list. A postings list
-//! is `df` followed by one entry per document: the document number as a delta from the previous
-//! one, a bit mask of the fields the term occurs in, then the term frequency in each of those
-//! fields, then, when it occurs in similar questions, a bit mask of which of the first
-//! [`MAX_QUESTION_INSTANCES`] questions hold it — all LEB128 varints except the field mask byte.
+//! is `df` (a LEB128 varint) followed by one entry per document, most of them a single byte:
+//!
+//! ```text
+//! header byte   bits 0-3  the fields the term occurs in (bit = `Field as u8`)
+//!               bit 4     set: the term occurs once in each of those fields (no frequencies follow)
+//!               bits 5-7  the document number as a delta from the previous entry's (from 0 for
+//!                         the first), when below 7; 7 means a varint of `delta - 7` follows
+//! [varint]      delta - 7, when bits 5-7 are 7
+//! [varints]     the term frequency in each field of the mask, when bit 4 is clear
+//! [varint]      which of the first [`MAX_QUESTION_INSTANCES`] similar questions hold the term,
+//!               when it occurs in the questions and the document has more than one of them (with
+//!               exactly one, it is that one)
+//! ```
+//!
+//! A term once in one field, in a document close to the previous one, is the common case in a FAQ
+//! (afqmc-dev: most entries), so it takes one byte (it took three to five in format version 3).
 //!
 //! Ranking is BM25F: term frequencies are weighted per field and length-normalised per field,
 //! then saturated once per term. A document's score is the sum over query terms of the best
@@ -345,8 +357,16 @@ pub(crate) fn collect_terms(
     lengths
 }
 
-/// Encodes the term table as (fst map bytes, postings bytes).
-pub(crate) fn encode_terms(table: &TermTable) -> (Vec<u8>, Vec<u8>) {
+/// Postings header bit: every field of the mask holds the term exactly once.
+const ALL_ONCE: u8 = 1 << NUM_FIELDS;
+
+/// Postings header bits 5-7 hold a document delta below this; this value means a varint follows.
+const DELTA_INLINE: u8 = 7;
+
+/// Encodes the term table as (fst map bytes, postings bytes). `question_counts` gives, per
+/// document, how many similar questions have a bit of their own (those beyond
+/// [`MAX_QUESTION_INSTANCES`] do not): with at most one, the questions mask is implied.
+pub(crate) fn encode_terms(table: &TermTable, question_counts: &[usize]) -> (Vec<u8>, Vec<u8>) {
     let mut postings = Vec::new();
     let mut builder = fst::MapBuilder::memory();
     let mut terms: Vec<(&String, &Postings)> = table.iter().collect();
@@ -360,18 +380,30 @@ pub(crate) fn encode_terms(table: &TermTable) -> (Vec<u8>, Vec<u8>) {
         let mut previous = 0u32;
         for posting in docs {
             let (doc_number, freqs) = (posting.doc, &posting.freqs);
-            varint::write(&mut postings, u64::from(doc_number - previous));
+            let delta = doc_number - previous;
             previous = doc_number;
             let mask = freqs
                 .iter()
                 .enumerate()
                 .filter(|(_, tf)| **tf > 0)
                 .fold(0u8, |mask, (field, _)| mask | (1 << field));
-            postings.push(mask);
-            for tf in freqs.iter().filter(|tf| **tf > 0) {
-                varint::write(&mut postings, u64::from(*tf));
+            let all_once = freqs.iter().all(|tf| *tf <= 1);
+            let inline_delta = u8::try_from(delta).map_or(DELTA_INLINE, |d| d.min(DELTA_INLINE));
+            let once_bit = if all_once { ALL_ONCE } else { 0 };
+            postings.push(mask | once_bit | (inline_delta << 5));
+            if inline_delta == DELTA_INLINE {
+                varint::write(&mut postings, u64::from(delta - u32::from(DELTA_INLINE)));
             }
-            if freqs[Field::Questions as usize] > 0 {
+            if !all_once {
+                for tf in freqs.iter().filter(|tf| **tf > 0) {
+                    varint::write(&mut postings, u64::from(*tf));
+                }
+            }
+            let n_questions = question_counts
+                .get(doc_number as usize)
+                .copied()
+                .unwrap_or(0);
+            if freqs[Field::Questions as usize] > 0 && n_questions > 1 {
                 varint::write(&mut postings, u64::from(posting.questions));
             }
         }
@@ -1221,29 +1253,42 @@ impl Index {
     fn read_postings(&self, offset: u64) -> Option<Postings> {
         let mut pos = usize::try_from(offset).ok()?;
         let df = varint::read(&self.postings, &mut pos)?;
-        // Every entry takes at least two bytes, which bounds a corrupt count before allocating.
-        if df > (self.postings.len() as u64) / 2 + 1 {
+        // Every entry takes at least one byte, which bounds a corrupt count before allocating.
+        if df > self.postings.len() as u64 {
             return None;
         }
         let mut out = Vec::with_capacity(df as usize);
         let mut doc = 0u64;
         for _ in 0..df {
-            doc += varint::read(&self.postings, &mut pos)?;
-            let mask = *self.postings.get(pos)?;
+            let header = *self.postings.get(pos)?;
             pos += 1;
+            let inline_delta = header >> 5;
+            doc += u64::from(inline_delta);
+            if inline_delta == DELTA_INLINE {
+                doc = doc.checked_add(varint::read(&self.postings, &mut pos)?)?;
+            }
+            let doc_number = u32::try_from(doc).ok()?;
             let mut freqs = [0u32; NUM_FIELDS];
             for (field, freq) in freqs.iter_mut().enumerate() {
-                if mask & (1 << field) != 0 {
-                    *freq = u32::try_from(varint::read(&self.postings, &mut pos)?).ok()?;
+                if header & (1 << field) != 0 {
+                    *freq = if header & ALL_ONCE != 0 {
+                        1
+                    } else {
+                        u32::try_from(varint::read(&self.postings, &mut pos)?).ok()?
+                    };
                 }
             }
-            let questions = if mask & (1 << Field::Questions as u8) != 0 {
-                u32::try_from(varint::read(&self.postings, &mut pos)?).ok()?
+            let questions = if header & (1 << Field::Questions as u8) != 0 {
+                match self.docs.get(doc_number as usize)?.question_lens.len() {
+                    0 => 0,
+                    1 => 1,
+                    _ => u32::try_from(varint::read(&self.postings, &mut pos)?).ok()?,
+                }
             } else {
                 0
             };
             out.push(Posting {
-                doc: u32::try_from(doc).ok()?,
+                doc: doc_number,
                 freqs,
                 questions,
             });

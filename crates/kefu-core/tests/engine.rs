@@ -701,6 +701,42 @@ fn round_trip_keeps_every_document_and_is_deterministic() {
     assert_eq!(index.find("refunds", "en"), Some(5));
 }
 
+/// FAQ entries imported from a question list: the answer repeats the question (stored once), and
+/// one with a single similar question (whose questions mask is implied rather than stored).
+fn faq_entries() -> Vec<Document> {
+    let entry = |id: &str, question: &str, similar: &[&str]| Document {
+        kind: DocKind::Faq,
+        ..doc(id, "zh-CN", question, similar, question)
+    };
+    vec![
+        entry("faq-arrival", "借呗到款时间", &[]),
+        entry("faq-card", "花呗可以交电费吗", &["电费能用花呗付吗"]),
+        entry(
+            "faq-limit",
+            "花呗额度怎么提升",
+            &["怎么提额", "额度太低", "提升额度"],
+        ),
+    ]
+}
+
+#[test]
+fn faq_answers_equal_to_the_question_round_trip_and_are_found() {
+    let mut docs = fixture();
+    docs.extend(faq_entries());
+    let bytes = bundle::encode(&docs, &BundleMeta::new("zh-CN"));
+    let index = Index::from_bytes(bytes).unwrap();
+    for (number, original) in docs.iter().enumerate() {
+        assert_eq!(&index.document(number as u32).unwrap(), original);
+    }
+    let top = |query: &str| {
+        let hits = index.rank(query, &SearchOptions::default());
+        index.entry(hits[0].doc).id.clone()
+    };
+    assert_eq!(top("电费能用花呗付吗"), "faq-card");
+    assert_eq!(top("提额"), "faq-limit");
+    assert_eq!(top("到款"), "faq-arrival");
+}
+
 #[test]
 fn damaged_bundles_are_refused_with_the_reason() {
     let bytes = bundle::encode(&fixture(), &BundleMeta::new("zh-CN"));
@@ -762,10 +798,15 @@ fn crc32fast(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// The fixture's bundle, encoded once for the hundreds of thousands of mutation cases.
+/// The fixture's bundle with the FAQ entries (every kind of postings entry and a body stored as
+/// a flag), encoded once for the hundreds of thousands of mutation cases.
 fn fixture_bundle() -> &'static [u8] {
     static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    BYTES.get_or_init(|| bundle::encode(&fixture(), &BundleMeta::new("zh-CN")))
+    BYTES.get_or_init(|| {
+        let mut docs = fixture();
+        docs.extend(faq_entries());
+        bundle::encode(&docs, &BundleMeta::new("zh-CN"))
+    })
 }
 
 proptest! {
