@@ -17,7 +17,7 @@
 //! own): FAQ matching is per paraphrase.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use fst::{IntoStreamer, Streamer, automaton::Automaton};
 use serde::{Deserialize, Serialize};
@@ -204,7 +204,7 @@ struct TermMatch {
     weight: f32,
     /// The idf the term was scored with.
     idf: f32,
-    postings: Postings,
+    postings: Arc<ScoredPostings>,
 }
 
 /// A short excerpt showing why a document matched.
@@ -228,6 +228,48 @@ pub(crate) struct Posting {
 
 /// A decoded postings list, in document order.
 pub(crate) type Postings = Vec<Posting>;
+
+/// One entry of a postings list as ranking consumes it: the field frequencies already weighted
+/// and length-normalised for the document (exactly the sum the scoring loop used to compute for
+/// every posting of every query), and which phrasings hold the term.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Scored {
+    doc: u32,
+    /// The sum over fields of the term's frequency times the document's `field_factors`.
+    weighted_tf: f32,
+    /// Bit `i`: similar question `i` holds the term (as [`Posting::questions`]).
+    questions: u32,
+    /// The title holds the term.
+    in_title: bool,
+}
+
+/// A postings list decoded for ranking (see [`Index::scored_postings`]).
+#[derive(Debug)]
+struct ScoredPostings {
+    /// The list's length as stored, for idf.
+    df: usize,
+    /// The entries of documents of this index, in document order.
+    entries: Vec<Scored>,
+}
+
+/// Postings lists with at least this many entries are kept decoded after their first use, up to
+/// [`MAX_CACHED_ENTRIES`] entries in all. Short lists decode in less time than a cache lookup
+/// saves; the long lists of common words (CJK bigrams above all) are what a search spends its
+/// time decoding, and the same ones come back on every keystroke and in most queries.
+const CACHE_MIN_DF: usize = 64;
+
+/// At most this many decoded entries (16 bytes each, so 16 MiB) are kept; when a new list would
+/// not fit, the cache is emptied and starts again, so memory stays bounded whatever the queries.
+/// A KB of a few hundred articles never gets near it; the generated 10,000-article KB of the
+/// benchmarks has lists of 1.6 million entries in all behind its 500 queries.
+const MAX_CACHED_ENTRIES: usize = 1 << 20;
+
+/// Decoded long postings lists by offset (see [`CACHE_MIN_DF`]).
+#[derive(Debug, Default)]
+struct DecodedCache {
+    lists: BTreeMap<u64, Arc<ScoredPostings>>,
+    n_entries: usize,
+}
 
 /// One index term standing in for a query term.
 #[derive(Clone, Copy, Debug)]
@@ -406,6 +448,8 @@ pub struct Index {
     /// with their counts, for "did you mean": built on the first suggestion in that locale, since
     /// it decodes every document and the widget asks on every keystroke without results.
     vocabularies: Vec<OnceLock<BTreeMap<String, usize>>>,
+    /// Long postings lists decoded for ranking, kept between searches.
+    decoded: Mutex<DecodedCache>,
     checksum: u32,
 }
 
@@ -544,6 +588,7 @@ impl Index {
             field_factors,
             instance_offsets,
             instance_factors,
+            decoded: Mutex::new(DecodedCache::default()),
             checksum: parts.checksum,
         };
         index.locale_views = index.build_locale_views();
@@ -675,7 +720,12 @@ impl Index {
                 // `bank` when `back` itself matched).
                 let mut found: Vec<&TermMatch> = matches
                     .iter()
-                    .filter(|m| m.postings.binary_search_by_key(&doc, |p| p.doc).is_ok())
+                    .filter(|m| {
+                        m.postings
+                            .entries
+                            .binary_search_by_key(&doc, |p| p.doc)
+                            .is_ok()
+                    })
                     .collect();
                 // Highlight the words that carry meaning; lone characters and stop words only
                 // when nothing else matched.
@@ -772,10 +822,10 @@ impl Index {
                     slot.weight = slot.weight.max(weight);
                 }
             }
-            let decoded: Vec<(String, Expansion, Postings)> = expansions
+            let decoded: Vec<(String, Expansion, Arc<ScoredPostings>)> = expansions
                 .into_iter()
                 .filter_map(|(term, expansion)| {
-                    Some((term, expansion, self.read_postings(expansion.offset)?))
+                    Some((term, expansion, self.scored_postings(expansion.offset)?))
                 })
                 .collect();
             // Completions of the word being typed share one idf, that of the prefix as a whole:
@@ -784,7 +834,7 @@ impl Index {
             let completion_df: usize = decoded
                 .iter()
                 .filter(|(_, e, _)| e.completion)
-                .map(|(_, _, p)| p.len())
+                .map(|(_, _, p)| p.df)
                 .sum();
             let idf_of = |df: usize| {
                 let df = (df as f32).min(n_docs);
@@ -796,8 +846,8 @@ impl Index {
                 // ranking of `closest`, where characters are all a query has left.
                 if !relaxed
                     && query_term.cjk_unigram
-                    && postings.len() > MIN_SKIPPED_DF
-                    && postings.len() * MAX_SUPPORTING_SHARE > self.docs.len()
+                    && postings.df > MIN_SKIPPED_DF
+                    && postings.df * MAX_SUPPORTING_SHARE > self.docs.len()
                 {
                     continue;
                 }
@@ -805,24 +855,22 @@ impl Index {
                 let idf = idf_of(if expansion.completion {
                     completion_df
                 } else {
-                    postings.len()
+                    postings.df
                 });
-                for &Posting { doc, freqs, .. } in &postings {
+                // The same product, in the same order, as `weight * idf * weighted_tf * …` per
+                // posting: the scores stay the same to the bit.
+                let scale = weight * idf;
+                for &Scored {
+                    doc, weighted_tf, ..
+                } in &postings.entries
+                {
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
                     }
-                    let (Some(field_factors), Some(slot)) = (
-                        self.field_factors.get(doc as usize),
-                        slot_of.get_mut(doc as usize),
-                    ) else {
+                    let Some(slot) = slot_of.get_mut(doc as usize) else {
                         continue;
                     };
-                    let weighted_tf: f32 = freqs
-                        .iter()
-                        .zip(field_factors)
-                        .map(|(freq, factor)| *freq as f32 * *factor)
-                        .sum();
-                    let contribution = weight * idf * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
+                    let contribution = scale * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
                     if *slot == u32::MAX {
                         *slot = touched.len() as u32;
                         touched.push(doc);
@@ -871,11 +919,17 @@ impl Index {
             .collect();
         // Deterministic: higher score first, then lower document number.
         let by_score = |a: &Ranked, b: &Ranked| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
-        ranked.sort_by(by_score);
         // The best single phrasing of each candidate, from the postings already decoded: only
         // for the leading candidates, since in a large KB a query touches thousands of
-        // documents and the phrasing bonus only reorders those near the top.
-        ranked.truncate(options.limit.max(RERANK_CANDIDATES));
+        // documents and the phrasing bonus only reorders those near the top. `by_score` is a
+        // total order (no two documents tie), so selecting the leading ones and sorting only
+        // them gives exactly the order of sorting everything.
+        let n_candidates = options.limit.max(RERANK_CANDIDATES);
+        if ranked.len() > n_candidates {
+            ranked.select_nth_unstable_by(n_candidates, by_score);
+            ranked.truncate(n_candidates);
+        }
+        ranked.sort_by(by_score);
         // `slot_of` now maps each candidate to its place in `ranked`, and `cells` holds, per
         // candidate, `n_terms` cells for each of its phrasings.
         for &doc in &touched {
@@ -894,7 +948,7 @@ impl Index {
         }
         let mut cells = vec![0f32; n_cells];
         for term_match in &matches {
-            let mut visit = |posting: &Posting| {
+            let mut visit = |posting: &Scored| {
                 let Some(&candidate) = slot_of.get(posting.doc as usize) else {
                     return;
                 };
@@ -910,7 +964,7 @@ impl Index {
                         *cell = cell.max(term_match.weight * term_match.idf * factor);
                     }
                 };
-                if posting.freqs[Field::Title as usize] > 0 {
+                if posting.in_title {
                     update(0);
                 }
                 let mut bits = posting.questions;
@@ -920,15 +974,13 @@ impl Index {
                 }
             };
             // Walk a short postings list; look the candidates up in a long one.
-            if term_match.postings.len() <= ranked.len() * 8 {
-                term_match.postings.iter().for_each(&mut visit);
+            let entries = &term_match.postings.entries;
+            if entries.len() <= ranked.len() * 8 {
+                entries.iter().for_each(&mut visit);
             } else {
                 for hit in &ranked {
-                    if let Ok(at) = term_match
-                        .postings
-                        .binary_search_by_key(&hit.doc, |posting| posting.doc)
-                    {
-                        visit(&term_match.postings[at]);
+                    if let Ok(at) = entries.binary_search_by_key(&hit.doc, |posting| posting.doc) {
+                        visit(&entries[at]);
                     }
                 }
             }
@@ -1209,6 +1261,82 @@ impl Index {
         out
     }
 
+    /// The postings list at `offset` decoded for ranking, from the cache when it is a long list
+    /// decoded before; `None` if it is corrupt.
+    fn scored_postings(&self, offset: u64) -> Option<Arc<ScoredPostings>> {
+        // A poisoned lock only means a panic elsewhere; searching goes on without the cache.
+        if let Ok(cache) = self.decoded.lock()
+            && let Some(list) = cache.lists.get(&offset)
+        {
+            return Some(Arc::clone(list));
+        }
+        let list = Arc::new(self.decode_scored(offset)?);
+        if list.df >= CACHE_MIN_DF
+            && let Ok(mut cache) = self.decoded.lock()
+        {
+            if cache.n_entries + list.entries.len() > MAX_CACHED_ENTRIES {
+                *cache = DecodedCache::default();
+            }
+            if list.entries.len() <= MAX_CACHED_ENTRIES {
+                cache.n_entries += list.entries.len();
+                cache.lists.insert(offset, Arc::clone(&list));
+            }
+        }
+        Some(list)
+    }
+
+    /// Decodes the postings list at `offset` straight into [`Scored`] entries, following the
+    /// layout [`Index::read_postings`] reads (and `encode_terms` writes) without building a
+    /// [`Posting`] per entry; `None` if it is corrupt. Entries of document numbers this index
+    /// does not have (only in a damaged bundle) are left out, but counted in `df`.
+    fn decode_scored(&self, offset: u64) -> Option<ScoredPostings> {
+        let bytes = self.postings.as_slice();
+        let mut pos = usize::try_from(offset).ok()?;
+        let df = read_varint(bytes, &mut pos)?;
+        // Every entry takes at least two bytes, which bounds a corrupt count before allocating.
+        if df > (bytes.len() as u64) / 2 + 1 {
+            return None;
+        }
+        let mut entries = Vec::with_capacity(df as usize);
+        let mut doc = 0u64;
+        for _ in 0..df {
+            doc += read_varint(bytes, &mut pos)?;
+            let mask = *bytes.get(pos)?;
+            pos += 1;
+            let mut freqs = [0u32; NUM_FIELDS];
+            for (field, freq) in freqs.iter_mut().enumerate() {
+                if mask & (1 << field) != 0 {
+                    *freq = u32::try_from(read_varint(bytes, &mut pos)?).ok()?;
+                }
+            }
+            let questions = if mask & (1 << Field::Questions as u8) != 0 {
+                u32::try_from(read_varint(bytes, &mut pos)?).ok()?
+            } else {
+                0
+            };
+            let doc = u32::try_from(doc).ok()?;
+            let Some(field_factors) = self.field_factors.get(doc as usize) else {
+                continue;
+            };
+            // Exactly the expression ranking evaluated per posting before it was hoisted here.
+            let weighted_tf: f32 = freqs
+                .iter()
+                .zip(field_factors)
+                .map(|(freq, factor)| *freq as f32 * *factor)
+                .sum();
+            entries.push(Scored {
+                doc,
+                weighted_tf,
+                questions,
+                in_title: freqs[Field::Title as usize] > 0,
+            });
+        }
+        Some(ScoredPostings {
+            df: df as usize,
+            entries,
+        })
+    }
+
     /// Decodes the postings list at `offset`; `None` if it is corrupt.
     fn read_postings(&self, offset: u64) -> Option<Postings> {
         let mut pos = usize::try_from(offset).ok()?;
@@ -1270,6 +1398,22 @@ impl Index {
         make_snippet(&body, first, &body_matches)
     }
 }
+
+/// [`varint::read`] with the common case first: most numbers in a postings list (document gaps
+/// in long lists, frequencies, question masks) fit in one byte.
+#[inline(always)]
+fn read_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+    match bytes.get(*pos) {
+        Some(&byte) if byte < 0x80 => {
+            *pos += 1;
+            Some(u64::from(byte))
+        }
+        _ => varint::read(bytes, pos),
+    }
+}
+
+#[cfg(test)]
+mod tests;
 
 /// The Levenshtein distance between two words, in characters.
 fn edit_distance(a: &str, b: &str) -> usize {
