@@ -188,10 +188,11 @@ pub fn bench(args: &[String]) -> Result<()> {
         [flag] if flag == "--quality" => return quality(),
         [part] if part == "embed" => return embed::bench_alone(),
         [part] if part == "server" => return server::bench_alone(),
+        [part] if part == "scale" => return scale_alone(),
         _ => bail!(
-            "usage: cargo xtask bench [--quality | embed | server] (--quality: Kefu's ranking \
-             quality only, on a tuning and a held-out half of each set; embed or server: only that \
-             part; set KEFU_BENCH_DATA to the folder holding {})",
+            "usage: cargo xtask bench [--quality | embed | server | scale] (--quality: Kefu's \
+             ranking quality only, on a tuning and a held-out half of each set; embed, server or \
+             scale: only that part; set KEFU_BENCH_DATA to the folder holding {})",
             set_files()
         ),
     }
@@ -206,20 +207,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     // found (or installed) first, so a missing tool stops the run before the long part.
     let tools = crate::setup::setup()?;
 
-    step("building the kefu CLI (release)");
-    run(cargo().args(["build", "--release", "--quiet", "--package", "kefu-cli"]))?;
-    let target_dir =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-    let kefu = target_dir
-        .join("release")
-        .join(format!("kefu{}", std::env::consts::EXE_SUFFIX));
-    if !kefu.exists() {
-        bail!(
-            "the release build finished but {} is missing",
-            kefu.display()
-        );
-    }
-    let work_dir = target_dir.join("bench");
+    let (kefu, work_dir) = build_kefu()?;
 
     let mut reports = Vec::new();
     for set in &sets {
@@ -261,6 +249,39 @@ pub fn bench(args: &[String]) -> Result<()> {
         started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// Builds the release `kefu` CLI; returns its path and the bench's working folder.
+fn build_kefu() -> Result<(PathBuf, PathBuf)> {
+    step("building the kefu CLI (release)");
+    run(cargo().args(["build", "--release", "--quiet", "--package", "kefu-cli"]))?;
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let kefu = target_dir
+        .join("release")
+        .join(format!("kefu{}", std::env::consts::EXE_SUFFIX));
+    if !kefu.exists() {
+        bail!(
+            "the release build finished but {} is missing",
+            kefu.display()
+        );
+    }
+    Ok((kefu, target_dir.join("bench")))
+}
+
+/// `cargo xtask bench scale`: only the generated 10,000-article KB (build time, bundle size,
+/// native search and the release wasm in Chromium), the quick loop for search speed work;
+/// rewrites the scale section of BENCHMARKS.md and leaves the rest alone.
+fn scale_alone() -> Result<()> {
+    peer_packages()?;
+    let tools = crate::setup::setup()?;
+    let (kefu, work_dir) = build_kefu()?;
+    step("scale: building a generated 10,000-article KB");
+    let mut scale = crate::scale::measure(&kefu, &work_dir.join("scale-10k"))?;
+    chromium::measure(&tools, &[], &work_dir, &mut [], &mut scale)?;
+    let section = crate::scale::render(&scale);
+    print!("{section}");
+    replace_marked_section(crate::scale::START, crate::scale::END, section.trim_start())
 }
 
 /// Whether a query belongs to the tuning half of its set (the rest is held out): the low bit of

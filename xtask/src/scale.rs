@@ -217,17 +217,22 @@ pub fn measure(kefu: &Path, work_dir: &Path) -> Result<ScaleReport> {
     })
 }
 
-/// The scale section of BENCHMARKS.md.
+/// The markers around the scale section of BENCHMARKS.md, so `cargo xtask bench scale` can
+/// rewrite it alone.
+pub const START: &str = "<!-- scale bench: start -->";
+pub const END: &str = "<!-- scale bench: end -->";
+
+/// The scale section of BENCHMARKS.md, between [`START`] and [`END`].
 pub fn render(report: &ScaleReport) -> String {
     let build_s = report.build_median.as_secs_f64();
     format!(
-        "\n## Scale: a generated {articles}-article KB\n\n\
+        "\n{START}\n## Scale: a generated {articles}-article KB\n\n\
          Articles made of the demo KB's sentences (half zh-CN, half en; `xtask/src/scale.rs`).\n\n\
          | articles | `kefu kb build`, median of {runs} | target | bundle raw KiB | bundle gz KiB | native search mean ms ({n} queries, process start included) | Chromium p50 ms | Chromium p95 ms | target p95 |\n\
          |---:|---:|---|---:|---:|---:|---:|---:|---|\n\
          | {articles} | {build_s:.2} s | < 3 s: {met} | {raw:.1} | {gz:.1} | {mean:.3} | {p50} | {p95} | < 1 ms: {p95_met} |\n\n\
          Chromium: the release wasm's `Engine.search_ids(q, locale, 10)` on the bench page, each \
-         query in its article's locale, after 20 untimed warm-up queries.\n",
+         query in its article's locale, after 20 untimed warm-up queries.\n{END}\n",
         articles = report.articles,
         runs = TIMED_BUILDS,
         n = report.n_queries,

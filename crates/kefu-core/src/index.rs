@@ -29,7 +29,7 @@
 //! own): FAQ matching is per paraphrase.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use fst::{IntoStreamer, Streamer, automaton::Automaton};
 use serde::{Deserialize, Serialize};
@@ -216,7 +216,7 @@ struct TermMatch {
     weight: f32,
     /// The idf the term was scored with.
     idf: f32,
-    postings: Postings,
+    postings: Arc<ScoredPostings>,
 }
 
 /// A short excerpt showing why a document matched.
@@ -240,6 +240,48 @@ pub(crate) struct Posting {
 
 /// A decoded postings list, in document order.
 pub(crate) type Postings = Vec<Posting>;
+
+/// One entry of a postings list as ranking consumes it: the field frequencies already weighted
+/// and length-normalised for the document (exactly the sum the scoring loop used to compute for
+/// every posting of every query), and which phrasings hold the term.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Scored {
+    doc: u32,
+    /// The sum over fields of the term's frequency times the document's `field_factors`.
+    weighted_tf: f32,
+    /// Bit `i`: similar question `i` holds the term (as [`Posting::questions`]).
+    questions: u32,
+    /// The title holds the term.
+    in_title: bool,
+}
+
+/// A postings list decoded for ranking (see [`Index::scored_postings`]).
+#[derive(Debug)]
+struct ScoredPostings {
+    /// The list's length as stored, for idf.
+    df: usize,
+    /// The entries of documents of this index, in document order.
+    entries: Vec<Scored>,
+}
+
+/// Postings lists with at least this many entries are kept decoded after their first use, up to
+/// [`MAX_CACHED_ENTRIES`] entries in all. Short lists decode in less time than a cache lookup
+/// saves; the long lists of common words (CJK bigrams above all) are what a search spends its
+/// time decoding, and the same ones come back on every keystroke and in most queries.
+const CACHE_MIN_DF: usize = 64;
+
+/// At most this many decoded entries (16 bytes each, so 16 MiB) are kept; when a new list would
+/// not fit, the cache is emptied and starts again, so memory stays bounded whatever the queries.
+/// A KB of a few hundred articles never gets near it; the generated 10,000-article KB of the
+/// benchmarks has lists of 1.6 million entries in all behind its 500 queries.
+const MAX_CACHED_ENTRIES: usize = 1 << 20;
+
+/// Decoded long postings lists by offset (see [`CACHE_MIN_DF`]).
+#[derive(Debug, Default)]
+struct DecodedCache {
+    lists: BTreeMap<u64, Arc<ScoredPostings>>,
+    n_entries: usize,
+}
 
 /// One index term standing in for a query term.
 #[derive(Clone, Copy, Debug)]
@@ -438,6 +480,8 @@ pub struct Index {
     /// with their counts, for "did you mean": built on the first suggestion in that locale, since
     /// it decodes every document and the widget asks on every keystroke without results.
     vocabularies: Vec<OnceLock<BTreeMap<String, usize>>>,
+    /// Long postings lists decoded for ranking, kept between searches.
+    decoded: Mutex<DecodedCache>,
     checksum: u32,
 }
 
@@ -576,6 +620,7 @@ impl Index {
             field_factors,
             instance_offsets,
             instance_factors,
+            decoded: Mutex::new(DecodedCache::default()),
             checksum: parts.checksum,
         };
         index.locale_views = index.build_locale_views();
@@ -707,7 +752,12 @@ impl Index {
                 // `bank` when `back` itself matched).
                 let mut found: Vec<&TermMatch> = matches
                     .iter()
-                    .filter(|m| m.postings.binary_search_by_key(&doc, |p| p.doc).is_ok())
+                    .filter(|m| {
+                        m.postings
+                            .entries
+                            .binary_search_by_key(&doc, |p| p.doc)
+                            .is_ok()
+                    })
                     .collect();
                 // Highlight the words that carry meaning; lone characters and stop words only
                 // when nothing else matched.
@@ -804,61 +854,66 @@ impl Index {
                     slot.weight = slot.weight.max(weight);
                 }
             }
-            let decoded: Vec<(String, Expansion, Postings)> = expansions
+            // Each list's length is its first number: known before decoding the list, so lists
+            // skipped below are never decoded.
+            let headed: Vec<(String, Expansion, usize)> = expansions
                 .into_iter()
                 .filter_map(|(term, expansion)| {
-                    Some((term, expansion, self.read_postings(expansion.offset)?))
+                    Some((term, expansion, self.postings_df(expansion.offset)?))
                 })
                 .collect();
             // Completions of the word being typed share one idf, that of the prefix as a whole:
             // otherwise the rarest completion wins (`refu` → `refuse` over `refund`), though the
             // customer is far more likely typing the common word.
-            let completion_df: usize = decoded
+            let completion_df: usize = headed
                 .iter()
                 .filter(|(_, e, _)| e.completion)
-                .map(|(_, _, p)| p.len())
+                .map(|(_, _, df)| df)
                 .sum();
             let idf_of = |df: usize| {
                 let df = (df as f32).min(n_docs);
                 (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln()
             };
-            for (term, expansion, postings) in decoded {
+            for (term, expansion, df) in headed {
                 // A supporting character in more than a tenth of the documents says next to
                 // nothing and costs the longest postings lists: skip it. Not in the relaxed
                 // ranking of `closest`, where characters are all a query has left.
                 if !relaxed
                     && query_term.cjk_unigram
-                    && postings.len() > MIN_SKIPPED_DF
-                    && postings.len() * MAX_SUPPORTING_SHARE > self.docs.len()
+                    && df > MIN_SKIPPED_DF
+                    && df * MAX_SUPPORTING_SHARE > self.docs.len()
                 {
                     continue;
                 }
+                let Some(postings) = self.scored_postings(expansion.offset) else {
+                    continue;
+                };
                 let weight = expansion.weight * term_weight;
                 let idf = idf_of(if expansion.completion {
                     completion_df
                 } else {
-                    postings.len()
+                    postings.df
                 });
-                for &Posting { doc, freqs, .. } in &postings {
+                // The same product, in the same order, as `weight * idf * weighted_tf * …` per
+                // posting: the scores stay the same to the bit.
+                let scale = weight * idf;
+                for &Scored {
+                    doc, weighted_tf, ..
+                } in &postings.entries
+                {
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
                     }
-                    let (Some(field_factors), Some(slot)) = (
-                        self.field_factors.get(doc as usize),
-                        slot_of.get_mut(doc as usize),
-                    ) else {
+                    let Some(slot) = slot_of.get_mut(doc as usize) else {
                         continue;
                     };
-                    let weighted_tf: f32 = freqs
-                        .iter()
-                        .zip(field_factors)
-                        .map(|(freq, factor)| *freq as f32 * *factor)
-                        .sum();
-                    let contribution = weight * idf * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
+                    let contribution = scale * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
                     if *slot == u32::MAX {
                         *slot = touched.len() as u32;
                         touched.push(doc);
-                        contributions.extend(std::iter::repeat_n(0.0, n_terms));
+                        // One fill rather than `extend(repeat_n(..))`, which wrote a float at a
+                        // time and was a sixth of a search's time on the 10,000-article KB.
+                        contributions.resize(contributions.len() + n_terms, 0.0);
                     }
                     let cell = &mut contributions[*slot as usize * n_terms + query_idx];
                     if contribution > *cell {
@@ -903,11 +958,17 @@ impl Index {
             .collect();
         // Deterministic: higher score first, then lower document number.
         let by_score = |a: &Ranked, b: &Ranked| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
-        ranked.sort_by(by_score);
         // The best single phrasing of each candidate, from the postings already decoded: only
         // for the leading candidates, since in a large KB a query touches thousands of
-        // documents and the phrasing bonus only reorders those near the top.
-        ranked.truncate(options.limit.max(RERANK_CANDIDATES));
+        // documents and the phrasing bonus only reorders those near the top. `by_score` is a
+        // total order (no two documents tie), so selecting the leading ones and sorting only
+        // them gives exactly the order of sorting everything.
+        let n_candidates = options.limit.max(RERANK_CANDIDATES);
+        if ranked.len() > n_candidates {
+            ranked.select_nth_unstable_by(n_candidates, by_score);
+            ranked.truncate(n_candidates);
+        }
+        ranked.sort_by(by_score);
         // `slot_of` now maps each candidate to its place in `ranked`, and `cells` holds, per
         // candidate, `n_terms` cells for each of its phrasings.
         for &doc in &touched {
@@ -925,8 +986,12 @@ impl Index {
             n_cells += self.instance_factors(hit.doc).len() * n_terms;
         }
         let mut cells = vec![0f32; n_cells];
+        // The candidates in document order, to look them up in long postings lists in one
+        // forward pass rather than one binary search of the whole list each.
+        let mut candidate_docs: Vec<u32> = ranked.iter().map(|hit| hit.doc).collect();
+        candidate_docs.sort_unstable();
         for term_match in &matches {
-            let mut visit = |posting: &Posting| {
+            let mut visit = |posting: &Scored| {
                 let Some(&candidate) = slot_of.get(posting.doc as usize) else {
                     return;
                 };
@@ -942,7 +1007,7 @@ impl Index {
                         *cell = cell.max(term_match.weight * term_match.idf * factor);
                     }
                 };
-                if posting.freqs[Field::Title as usize] > 0 {
+                if posting.in_title {
                     update(0);
                 }
                 let mut bits = posting.questions;
@@ -952,15 +1017,24 @@ impl Index {
                 }
             };
             // Walk a short postings list; look the candidates up in a long one.
-            if term_match.postings.len() <= ranked.len() * 8 {
-                term_match.postings.iter().for_each(&mut visit);
+            let entries = &term_match.postings.entries;
+            if entries.len() <= ranked.len() * 8 {
+                entries.iter().for_each(&mut visit);
             } else {
-                for hit in &ranked {
-                    if let Ok(at) = term_match
-                        .postings
-                        .binary_search_by_key(&hit.doc, |posting| posting.doc)
-                    {
-                        visit(&term_match.postings[at]);
+                let mut rest = entries.as_slice();
+                for &doc in &candidate_docs {
+                    // Galloping: the next candidate is usually not far ahead.
+                    let mut bound = 1;
+                    while bound < rest.len() && rest[bound].doc < doc {
+                        bound *= 2;
+                    }
+                    let end = (bound + 1).min(rest.len());
+                    let at = rest[..end].partition_point(|posting| posting.doc < doc);
+                    rest = &rest[at..];
+                    match rest.first() {
+                        Some(posting) if posting.doc == doc => visit(posting),
+                        Some(_) => {}
+                        None => break,
                     }
                 }
             }
@@ -1241,15 +1315,124 @@ impl Index {
         out
     }
 
-    /// Decodes the postings list at `offset`; `None` if it is corrupt.
+    /// The length of the postings list at `offset` (its first number), without decoding it;
+    /// `None` if it cannot be a list's length. A list that is damaged further on still counts
+    /// here (towards the shared idf of completions), then is left out when decoded.
+    fn postings_df(&self, offset: u64) -> Option<usize> {
+        let mut pos = usize::try_from(offset).ok()?;
+        let df = read_varint(&self.postings, &mut pos)?;
+        // As in `decode_scored`: every entry takes at least one byte.
+        if df > self.postings.len() as u64 {
+            return None;
+        }
+        usize::try_from(df).ok()
+    }
+
+    /// The postings list at `offset` decoded for ranking, from the cache when it is a long list
+    /// decoded before; `None` if it is corrupt.
+    fn scored_postings(&self, offset: u64) -> Option<Arc<ScoredPostings>> {
+        // A poisoned lock only means a panic elsewhere; searching goes on without the cache.
+        if let Ok(cache) = self.decoded.lock()
+            && let Some(list) = cache.lists.get(&offset)
+        {
+            return Some(Arc::clone(list));
+        }
+        let list = Arc::new(self.decode_scored(offset)?);
+        if list.df >= CACHE_MIN_DF
+            && let Ok(mut cache) = self.decoded.lock()
+        {
+            if cache.n_entries + list.entries.len() > MAX_CACHED_ENTRIES {
+                *cache = DecodedCache::default();
+            }
+            if list.entries.len() <= MAX_CACHED_ENTRIES {
+                cache.n_entries += list.entries.len();
+                cache.lists.insert(offset, Arc::clone(&list));
+            }
+        }
+        Some(list)
+    }
+
+    /// Decodes the postings list at `offset` straight into [`Scored`] entries, following the
+    /// layout [`Index::read_postings`] reads (and `encode_terms` writes) without building a
+    /// [`Posting`] per entry; `None` if it is corrupt. An entry of a document number this index
+    /// does not have (only in a damaged bundle) is left out but counted in `df`, or makes the
+    /// list corrupt when it has a questions field, as in `read_postings`.
+    fn decode_scored(&self, offset: u64) -> Option<ScoredPostings> {
+        let bytes = self.postings.as_slice();
+        let mut pos = usize::try_from(offset).ok()?;
+        let df = read_varint(bytes, &mut pos)?;
+        // Every entry takes at least one byte, which bounds a corrupt count before allocating.
+        if df > bytes.len() as u64 {
+            return None;
+        }
+        let mut entries = Vec::with_capacity(df as usize);
+        let mut doc = 0u64;
+        for _ in 0..df {
+            let header = *bytes.get(pos)?;
+            pos += 1;
+            let inline_delta = header >> 5;
+            doc += u64::from(inline_delta);
+            if inline_delta == DELTA_INLINE {
+                doc = doc.checked_add(read_varint(bytes, &mut pos)?)?;
+            }
+            let mut freqs = [0u32; NUM_FIELDS];
+            for (field, freq) in freqs.iter_mut().enumerate() {
+                if header & (1 << field) != 0 {
+                    *freq = if header & ALL_ONCE != 0 {
+                        1
+                    } else {
+                        u32::try_from(read_varint(bytes, &mut pos)?).ok()?
+                    };
+                }
+            }
+            // The questions mask is written only for documents with several similar questions,
+            // so reading on needs the document; a number this index does not have is corrupt.
+            let questions = if header & (1 << Field::Questions as u8) != 0 {
+                match self
+                    .docs
+                    .get(usize::try_from(doc).ok()?)?
+                    .question_lens
+                    .len()
+                {
+                    0 => 0,
+                    1 => 1,
+                    _ => u32::try_from(read_varint(bytes, &mut pos)?).ok()?,
+                }
+            } else {
+                0
+            };
+            let doc = u32::try_from(doc).ok()?;
+            let Some(field_factors) = self.field_factors.get(doc as usize) else {
+                continue;
+            };
+            // Exactly the expression ranking evaluated per posting before it was hoisted here.
+            let weighted_tf: f32 = freqs
+                .iter()
+                .zip(field_factors)
+                .map(|(freq, factor)| *freq as f32 * *factor)
+                .sum();
+            entries.push(Scored {
+                doc,
+                weighted_tf,
+                questions,
+                in_title: freqs[Field::Title as usize] > 0,
+            });
+        }
+        Some(ScoredPostings {
+            df: df as usize,
+            entries,
+        })
+    }
+
     /// How many documents hold `term` (an index term, as the tokenizer makes them); 0 for none.
     pub(crate) fn document_frequency(&self, term: &str) -> usize {
         self.terms
             .get(term)
-            .and_then(|offset| self.read_postings(offset))
-            .map_or(0, |postings| postings.len())
+            .and_then(|offset| self.postings_df(offset))
+            .unwrap_or(0)
     }
 
+    /// Decodes the postings list at `offset`; `None` if it is corrupt.
     fn read_postings(&self, offset: u64) -> Option<Postings> {
         let mut pos = usize::try_from(offset).ok()?;
         let df = varint::read(&self.postings, &mut pos)?;
@@ -1323,6 +1506,22 @@ impl Index {
         make_snippet(&body, first, &body_matches)
     }
 }
+
+/// [`varint::read`] with the common case first: most numbers in a postings list (document gaps
+/// in long lists, frequencies, question masks) fit in one byte.
+#[inline(always)]
+fn read_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+    match bytes.get(*pos) {
+        Some(&byte) if byte < 0x80 => {
+            *pos += 1;
+            Some(u64::from(byte))
+        }
+        _ => varint::read(bytes, pos),
+    }
+}
+
+#[cfg(test)]
+mod tests;
 
 /// The Levenshtein distance between two words, in characters.
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -1374,3 +1374,88 @@ proptest! {
         }
     }
 }
+
+/// A native timing loop for ranking work, run by hand: `KEFU_PROFILE_BUNDLE=kb.bin
+/// KEFU_PROFILE_QUERIES=queries.txt [KEFU_PROFILE_LOCALE=zh-CN] [KEFU_PROFILE_OUT=ranked.txt]
+/// [KEFU_PROFILE_PREFIXES=1] cargo test --release -p kefu-core --test engine -- --ignored
+/// profile_ranking --nocapture`. Prints per-query p50 / p95 / mean of `Index::rank` in-process
+/// (each query's median over three rounds on a freshly loaded index) and writes every ranking, scores as exact bits, to
+/// the output file so two builds can be diffed: a speed-up must not change a single bit. With
+/// `KEFU_PROFILE_PREFIXES=1`, every prefix of each query is ranked too, as while typing.
+#[test]
+#[ignore = "a timing loop over a bundle named by environment variables"]
+fn profile_ranking() {
+    use std::fmt::Write as _;
+    use std::time::Instant;
+    let (Ok(bundle_path), Ok(queries_path)) = (
+        std::env::var("KEFU_PROFILE_BUNDLE"),
+        std::env::var("KEFU_PROFILE_QUERIES"),
+    ) else {
+        eprintln!("set KEFU_PROFILE_BUNDLE and KEFU_PROFILE_QUERIES");
+        return;
+    };
+    let bytes = std::fs::read(bundle_path).unwrap();
+    let options = SearchOptions {
+        locale: std::env::var("KEFU_PROFILE_LOCALE").ok(),
+        limit: 10,
+    };
+    let text = std::fs::read_to_string(queries_path).unwrap();
+    let mut queries: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if std::env::var_os("KEFU_PROFILE_PREFIXES").is_some() {
+            let mut prefix = String::new();
+            for c in line.chars() {
+                prefix.push(c);
+                queries.push(prefix.clone());
+            }
+        } else {
+            queries.push(line.to_owned());
+        }
+    }
+    // Three rounds, each on a freshly loaded index and each query once, in order: the state an
+    // index is in when a customer's query comes (what earlier queries left decoded) is as in
+    // the Chromium bench. Each query's time is its median over the rounds.
+    let mut rounds: Vec<Vec<f64>> = (0..3).map(|_| Vec::with_capacity(queries.len())).collect();
+    let mut out = String::new();
+    for (round_idx, round) in rounds.iter_mut().enumerate() {
+        let index = Index::from_bytes(bytes.clone()).unwrap();
+        for query in &queries {
+            let started = Instant::now();
+            let ranked = index.rank(query, &options);
+            round.push(started.elapsed().as_secs_f64() * 1000.0);
+            if round_idx == 0 {
+                let _ = write!(out, "{query}\t");
+                for hit in &ranked {
+                    let _ = write!(out, " {}:{:08x}", hit.doc, hit.score.to_bits());
+                }
+                out.push('\n');
+            }
+        }
+    }
+    let mut times: Vec<f64> = (0..queries.len())
+        .map(|query_idx| {
+            let mut runs = rounds
+                .iter()
+                .map(|round| round[query_idx])
+                .collect::<Vec<_>>();
+            runs.sort_by(f64::total_cmp);
+            runs[1]
+        })
+        .collect();
+    let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
+    times.sort_by(f64::total_cmp);
+    let at = |share: f64| {
+        times[((times.len() as f64 * share).ceil() as usize).clamp(1, times.len()) - 1]
+    };
+    println!(
+        "{} queries: p50 {:.4} ms, p95 {:.4} ms, max {:.4} ms, mean {:.4} ms",
+        times.len(),
+        at(0.5),
+        at(0.95),
+        at(1.0),
+        mean
+    );
+    if let Ok(path) = std::env::var("KEFU_PROFILE_OUT") {
+        std::fs::write(path, out).unwrap();
+    }
+}

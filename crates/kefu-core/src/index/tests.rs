@@ -1,0 +1,411 @@
+//! Tests of ranking against a reference: the straightforward scorer `Index::score` was before it
+//! was made fast (every postings list decoded whole into `Posting`s, every touched document
+//! sorted), kept here verbatim so that every speed-up is checked to give the same documents in
+//! the same order with the same scores, to the bit, over generated KBs and queries.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::kb::{Block, DocKind, Inline};
+
+/// What the reference keeps of an index term that matched.
+struct ReferenceMatch {
+    query_idx: usize,
+    weight: f32,
+    idf: f32,
+    postings: Postings,
+}
+
+/// `Index::score` as it was, scoring with the postings decoded by `Index::read_postings`.
+fn score_exhaustive(
+    index: &Index,
+    query_terms: &[QueryTerm],
+    options: &SearchOptions,
+    relaxed: bool,
+) -> Vec<Ranked> {
+    if query_terms.is_empty() || options.limit == 0 {
+        return Vec::new();
+    }
+    let visible = index.visible(options.locale.as_deref());
+    let n_docs = index.docs.len() as f32;
+    let n_terms = query_terms.len();
+    // Per matched document, the best contribution of each query term: dense arrays indexed by
+    // document number, so the hot loop neither hashes nor allocates per posting.
+    let mut slot_of: Vec<u32> = vec![u32::MAX; index.docs.len()];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut contributions: Vec<f32> = Vec::new();
+    let mut matches: Vec<ReferenceMatch> = Vec::new();
+
+    let mut synonyms = index.synonym_terms(query_terms);
+    for (query_idx, query_term) in query_terms.iter().enumerate() {
+        let term_weight = if query_term.stop_word {
+            STOP_WORD_WEIGHT
+        } else if query_term.cjk_unigram {
+            CJK_UNIGRAM_WEIGHT
+        } else {
+            1.0
+        };
+        let mut expansions = index.expand(query_term);
+        for (synonym, weight) in std::mem::take(&mut synonyms[query_idx]) {
+            if let Some(offset) = index.terms.get(&synonym) {
+                let slot = expansions.entry(synonym).or_insert(Expansion {
+                    offset,
+                    weight: 0.0,
+                    completion: false,
+                });
+                slot.weight = slot.weight.max(weight);
+            }
+        }
+        let decoded: Vec<(String, Expansion, Postings)> = expansions
+            .into_iter()
+            .filter_map(|(term, expansion)| {
+                Some((term, expansion, index.read_postings(expansion.offset)?))
+            })
+            .collect();
+        // Completions of the word being typed share one idf, that of the prefix as a whole:
+        // otherwise the rarest completion wins (`refu` → `refuse` over `refund`), though the
+        // customer is far more likely typing the common word.
+        let completion_df: usize = decoded
+            .iter()
+            .filter(|(_, e, _)| e.completion)
+            .map(|(_, _, p)| p.len())
+            .sum();
+        let idf_of = |df: usize| {
+            let df = (df as f32).min(n_docs);
+            (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln()
+        };
+        for (term, expansion, postings) in decoded {
+            // A supporting character in more than a tenth of the documents says next to
+            // nothing and costs the longest postings lists: skip it. Not in the relaxed
+            // ranking of `closest`, where characters are all a query has left.
+            if !relaxed
+                && query_term.cjk_unigram
+                && postings.len() > MIN_SKIPPED_DF
+                && postings.len() * MAX_SUPPORTING_SHARE > index.docs.len()
+            {
+                continue;
+            }
+            let weight = expansion.weight * term_weight;
+            let idf = idf_of(if expansion.completion {
+                completion_df
+            } else {
+                postings.len()
+            });
+            for &Posting { doc, freqs, .. } in &postings {
+                if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
+                    continue;
+                }
+                let (Some(field_factors), Some(slot)) = (
+                    index.field_factors.get(doc as usize),
+                    slot_of.get_mut(doc as usize),
+                ) else {
+                    continue;
+                };
+                let weighted_tf: f32 = freqs
+                    .iter()
+                    .zip(field_factors)
+                    .map(|(freq, factor)| *freq as f32 * *factor)
+                    .sum();
+                let contribution = weight * idf * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
+                if *slot == u32::MAX {
+                    *slot = touched.len() as u32;
+                    touched.push(doc);
+                    contributions.extend(std::iter::repeat_n(0.0, n_terms));
+                }
+                let cell = &mut contributions[*slot as usize * n_terms + query_idx];
+                if contribution > *cell {
+                    *cell = contribution;
+                }
+            }
+            let _ = term;
+            matches.push(ReferenceMatch {
+                query_idx,
+                weight,
+                idf,
+                postings,
+            });
+        }
+    }
+
+    // Coverage counts the words that carry meaning; a query of stop words only counts them all.
+    let supporting = QueryTerm::is_supporting;
+    let counts: Vec<bool> = if relaxed || query_terms.iter().all(supporting) {
+        vec![true; n_terms]
+    } else {
+        query_terms.iter().map(|t| !supporting(t)).collect()
+    };
+    let n_counted = counts.iter().filter(|c| **c).count().max(1) as f32;
+    // A document that matched only stop words is not a hit: "how do I" alone says nothing.
+    let mut ranked: Vec<Ranked> = touched
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, &doc)| {
+            let cells = &contributions[slot * n_terms..(slot + 1) * n_terms];
+            let matched = cells
+                .iter()
+                .zip(&counts)
+                .filter(|(c, counted)| **counted && **c > 0.0)
+                .count() as f32;
+            let coverage = matched / n_counted;
+            (matched > 0.0).then(|| Ranked {
+                doc,
+                score: cells.iter().sum::<f32>() * coverage.sqrt(),
+            })
+        })
+        .collect();
+    // Deterministic: higher score first, then lower document number.
+    let by_score = |a: &Ranked, b: &Ranked| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+    ranked.sort_by(by_score);
+    // The best single phrasing of each candidate, from the postings already decoded: only
+    // for the leading candidates, since in a large KB a query touches thousands of
+    // documents and the phrasing bonus only reorders those near the top.
+    ranked.truncate(options.limit.max(RERANK_CANDIDATES));
+    // `slot_of` now maps each candidate to its place in `ranked`, and `cells` holds, per
+    // candidate, `n_terms` cells for each of its phrasings.
+    for &doc in &touched {
+        if let Some(slot) = slot_of.get_mut(doc as usize) {
+            *slot = u32::MAX;
+        }
+    }
+    let mut cell_starts = Vec::with_capacity(ranked.len());
+    let mut n_cells = 0;
+    for (candidate, hit) in ranked.iter().enumerate() {
+        if let Some(slot) = slot_of.get_mut(hit.doc as usize) {
+            *slot = candidate as u32;
+        }
+        cell_starts.push(n_cells);
+        n_cells += index.instance_factors(hit.doc).len() * n_terms;
+    }
+    let mut cells = vec![0f32; n_cells];
+    for term_match in &matches {
+        let mut visit = |posting: &Posting| {
+            let Some(&candidate) = slot_of.get(posting.doc as usize) else {
+                return;
+            };
+            let Some(&start) = cell_starts.get(candidate as usize) else {
+                return;
+            };
+            let factors = index.instance_factors(posting.doc);
+            let mut update = |instance: usize| {
+                if let (Some(cell), Some(factor)) = (
+                    cells.get_mut(start + instance * n_terms + term_match.query_idx),
+                    factors.get(instance),
+                ) {
+                    *cell = cell.max(term_match.weight * term_match.idf * factor);
+                }
+            };
+            if posting.freqs[Field::Title as usize] > 0 {
+                update(0);
+            }
+            let mut bits = posting.questions;
+            while bits != 0 {
+                update(1 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        };
+        // Walk a short postings list; look the candidates up in a long one.
+        if term_match.postings.len() <= ranked.len() * 8 {
+            term_match.postings.iter().for_each(&mut visit);
+        } else {
+            for hit in &ranked {
+                if let Ok(at) = term_match
+                    .postings
+                    .binary_search_by_key(&hit.doc, |posting| posting.doc)
+                {
+                    visit(&term_match.postings[at]);
+                }
+            }
+        }
+    }
+    for (hit, &start) in ranked.iter_mut().zip(&cell_starts) {
+        let n_instances = index.instance_factors(hit.doc).len();
+        let rows = cells
+            .get(start..start + n_instances * n_terms)
+            .unwrap_or_default();
+        let mut best_instance = 0f32;
+        for row in rows.chunks_exact(n_terms) {
+            let (mut sum, mut matched) = (0f32, 0u32);
+            for (cell, counted) in row.iter().zip(&counts) {
+                sum += cell;
+                matched += u32::from(*counted && *cell > 0.0);
+            }
+            best_instance = best_instance.max(sum * (matched as f32 / n_counted).sqrt());
+        }
+        hit.score += INSTANCE_WEIGHT * best_instance;
+    }
+    ranked.sort_by(by_score);
+    ranked.truncate(options.limit);
+    ranked
+}
+
+fn document(
+    number: usize,
+    locale: &str,
+    title: String,
+    similar: Vec<String>,
+    body: String,
+) -> Document {
+    Document {
+        id: format!("doc-{number}"),
+        kind: DocKind::Article,
+        locale: locale.into(),
+        title,
+        category: "help".into(),
+        tags: Vec::new(),
+        similar,
+        body: vec![Block::Paragraph(vec![Inline::Text(body)])],
+        pages: Vec::new(),
+        flow: None,
+    }
+}
+
+/// A small vocabulary, so that words recur across documents and queries, long postings lists
+/// (above `CACHE_MIN_DF`) occur, and prefixes, typos and stop words all come up.
+const WORDS: &[&str] = &[
+    "card", "cards", "refund", "refuse", "delivery", "deliver", "password", "reset", "account",
+    "payment", "pay", "order", "orders", "shipping", "ship", "how", "the", "my", "is", "not",
+    "退款", "订单", "发货", "快递", "密码", "重置", "账户", "支付", "花呗", "还款", "的", "我",
+];
+
+fn text(picks: &[u8]) -> String {
+    let mut out = String::new();
+    for &pick in picks {
+        let word = WORDS[pick as usize % WORDS.len()];
+        if !out.is_empty() && word.is_ascii() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// A generated KB: (title, similar questions, body) word picks per document.
+type Generated = Vec<(Vec<u8>, Vec<Vec<u8>>, Vec<u8>)>;
+
+fn generated_kb() -> impl Strategy<Value = Generated> {
+    prop::collection::vec(
+        (
+            prop::collection::vec(any::<u8>(), 1..5),
+            prop::collection::vec(prop::collection::vec(any::<u8>(), 1..6), 0..4),
+            prop::collection::vec(any::<u8>(), 0..12),
+        ),
+        1..260,
+    )
+}
+
+fn build(generated: &Generated, synonyms: bool) -> Index {
+    let docs: Vec<Document> = generated
+        .iter()
+        .enumerate()
+        .map(|(number, (title, similar, body))| {
+            // Mostly English and simplified Chinese, with translations falling back.
+            let locale = if number % 3 == 0 { "en" } else { "zh-CN" };
+            document(
+                number,
+                locale,
+                text(title),
+                similar.iter().map(|q| text(q)).collect(),
+                text(body),
+            )
+        })
+        .collect();
+    let mut meta = BundleMeta::new("zh-CN");
+    if synonyms {
+        meta.synonyms = vec![
+            vec!["refund".into(), "money back".into()],
+            vec!["快递".into(), "物流".into()],
+        ];
+    }
+    // The bundle is made from generated documents, so it is well formed.
+    #[allow(clippy::unwrap_used)]
+    Index::from_bytes(bundle::encode(&docs, &meta)).unwrap()
+}
+
+fn assert_same_as_reference(index: &Index, query: &str, locale: &str, limit: usize) {
+    let options = SearchOptions {
+        locale: Some(locale.into()),
+        limit,
+    };
+    let query_terms = parse_query(query);
+    let expected = score_exhaustive(index, &query_terms, &options, false);
+    // Twice: the second time long postings lists come from the cache.
+    for _ in 0..2 {
+        let got = index.score(&query_terms, &options, false).0;
+        assert_eq!(got.len(), expected.len(), "query {query:?}");
+        for (got, expected) in got.iter().zip(&expected) {
+            assert_eq!(
+                (got.doc, got.score.to_bits()),
+                (expected.doc, expected.score.to_bits()),
+                "query {query:?}"
+            );
+        }
+    }
+    let terms: Vec<QueryTerm> = query_terms.into_iter().filter(|t| !t.stop_word).collect();
+    let expected = score_exhaustive(index, &terms, &options, true);
+    let got = index.score(&terms, &options, true).0;
+    let pairs = |ranked: &[Ranked]| -> Vec<(u32, u32)> {
+        ranked.iter().map(|r| (r.doc, r.score.to_bits())).collect()
+    };
+    assert_eq!(pairs(&got), pairs(&expected), "relaxed query {query:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ranking_equals_the_exhaustive_reference(
+        generated in generated_kb(),
+        queries in prop::collection::vec((prop::collection::vec(any::<u8>(), 1..6), 0usize..4, any::<bool>()), 1..6),
+        synonyms in any::<bool>(),
+        limit in prop_oneof![Just(10usize), Just(1), Just(150)],
+    ) {
+        let index = build(&generated, synonyms);
+        for (picks, cut, english) in &queries {
+            let mut query = text(picks);
+            // Some queries end in a word being typed: cut a few characters off.
+            for _ in 0..*cut {
+                query.pop();
+            }
+            if *cut == 0 {
+                query.push(' ');
+            }
+            let locale = if *english { "en" } else { "zh-CN" };
+            assert_same_as_reference(&index, &query, locale, limit);
+        }
+    }
+}
+
+/// A KB large enough that queries touch more documents than `RERANK_CANDIDATES` and lists pass
+/// `CACHE_MIN_DF`, with a cache small enough to be emptied: fixed, so it runs on every `cargo
+/// test` quickly.
+#[test]
+fn many_documents_rank_as_the_reference_does() {
+    let generated: Generated = (0..600u32)
+        .map(|n| {
+            let pick = |k: u32| (n.wrapping_mul(2654435761).rotate_left(k) % 251) as u8;
+            (
+                vec![pick(3), pick(7)],
+                vec![vec![pick(11), pick(13), pick(17)], vec![pick(19), pick(23)]],
+                (0..8).map(|k| pick(k * 5 + 1)).collect(),
+            )
+        })
+        .collect();
+    let index = build(&generated, true);
+    for query in [
+        "how do I reset my password ",
+        "refund for my order ",
+        "refu",
+        "c",
+        "订单退款 ",
+        "我的快递发货",
+        "花",
+        "the my is ",
+        "paymnet card ",
+    ] {
+        for locale in ["en", "zh-CN"] {
+            for limit in [1, 10, 200] {
+                assert_same_as_reference(&index, query, locale, limit);
+            }
+        }
+    }
+}
