@@ -1319,13 +1319,7 @@ impl Index {
     /// `None` if it cannot be a list's length. A list that is damaged further on still counts
     /// here (towards the shared idf of completions), then is left out when decoded.
     fn postings_df(&self, offset: u64) -> Option<usize> {
-        let mut pos = usize::try_from(offset).ok()?;
-        let df = read_varint(&self.postings, &mut pos)?;
-        // As in `decode_scored`: every entry takes at least one byte.
-        if df > self.postings.len() as u64 {
-            return None;
-        }
-        usize::try_from(df).ok()
+        self.postings_start(offset).map(|(_, df)| df)
     }
 
     /// The postings list at `offset` decoded for ranking, from the cache when it is a long list
@@ -1352,57 +1346,21 @@ impl Index {
         Some(list)
     }
 
-    /// Decodes the postings list at `offset` straight into [`Scored`] entries, following the
-    /// layout [`Index::read_postings`] reads (and `encode_terms` writes) without building a
+    /// Decodes the postings list at `offset` straight into [`Scored`] entries, without keeping a
     /// [`Posting`] per entry; `None` if it is corrupt. An entry of a document number this index
     /// does not have (only in a damaged bundle) is left out but counted in `df`, or makes the
     /// list corrupt when it has a questions field, as in `read_postings`.
     fn decode_scored(&self, offset: u64) -> Option<ScoredPostings> {
-        let bytes = self.postings.as_slice();
-        let mut pos = usize::try_from(offset).ok()?;
-        let df = read_varint(bytes, &mut pos)?;
-        // Every entry takes at least one byte, which bounds a corrupt count before allocating.
-        if df > bytes.len() as u64 {
-            return None;
-        }
-        let mut entries = Vec::with_capacity(df as usize);
+        let (mut pos, df) = self.postings_start(offset)?;
+        let mut entries = Vec::with_capacity(df);
         let mut doc = 0u64;
         for _ in 0..df {
-            let header = *bytes.get(pos)?;
-            pos += 1;
-            let inline_delta = header >> 5;
-            doc += u64::from(inline_delta);
-            if inline_delta == DELTA_INLINE {
-                doc = doc.checked_add(read_varint(bytes, &mut pos)?)?;
-            }
-            let mut freqs = [0u32; NUM_FIELDS];
-            for (field, freq) in freqs.iter_mut().enumerate() {
-                if header & (1 << field) != 0 {
-                    *freq = if header & ALL_ONCE != 0 {
-                        1
-                    } else {
-                        u32::try_from(read_varint(bytes, &mut pos)?).ok()?
-                    };
-                }
-            }
-            // The questions mask is written only for documents with several similar questions,
-            // so reading on needs the document; a number this index does not have is corrupt.
-            let questions = if header & (1 << Field::Questions as u8) != 0 {
-                match self
-                    .docs
-                    .get(usize::try_from(doc).ok()?)?
-                    .question_lens
-                    .len()
-                {
-                    0 => 0,
-                    1 => 1,
-                    _ => u32::try_from(read_varint(bytes, &mut pos)?).ok()?,
-                }
-            } else {
-                0
-            };
-            let doc = u32::try_from(doc).ok()?;
-            let Some(field_factors) = self.field_factors.get(doc as usize) else {
+            let Posting {
+                doc: doc_number,
+                freqs,
+                questions,
+            } = self.read_entry(&mut pos, &mut doc)?;
+            let Some(field_factors) = self.field_factors.get(doc_number as usize) else {
                 continue;
             };
             // Exactly the expression ranking evaluated per posting before it was hoisted here.
@@ -1412,16 +1370,13 @@ impl Index {
                 .map(|(freq, factor)| *freq as f32 * *factor)
                 .sum();
             entries.push(Scored {
-                doc,
+                doc: doc_number,
                 weighted_tf,
                 questions,
                 in_title: freqs[Field::Title as usize] > 0,
             });
         }
-        Some(ScoredPostings {
-            df: df as usize,
-            entries,
-        })
+        Some(ScoredPostings { df, entries })
     }
 
     /// How many documents hold `term` (an index term, as the tokenizer makes them); 0 for none.
@@ -1434,49 +1389,65 @@ impl Index {
 
     /// Decodes the postings list at `offset`; `None` if it is corrupt.
     fn read_postings(&self, offset: u64) -> Option<Postings> {
+        let (mut pos, df) = self.postings_start(offset)?;
+        let mut doc = 0u64;
+        (0..df)
+            .map(|_| self.read_entry(&mut pos, &mut doc))
+            .collect()
+    }
+
+    /// Where the entries of the postings list at `offset` start, and how many there are; `None`
+    /// if the count cannot be right.
+    fn postings_start(&self, offset: u64) -> Option<(usize, usize)> {
         let mut pos = usize::try_from(offset).ok()?;
-        let df = varint::read(&self.postings, &mut pos)?;
+        let df = read_varint(&self.postings, &mut pos)?;
         // Every entry takes at least one byte, which bounds a corrupt count before allocating.
         if df > self.postings.len() as u64 {
             return None;
         }
-        let mut out = Vec::with_capacity(df as usize);
-        let mut doc = 0u64;
-        for _ in 0..df {
-            let header = *self.postings.get(pos)?;
-            pos += 1;
-            let inline_delta = header >> 5;
-            doc += u64::from(inline_delta);
-            if inline_delta == DELTA_INLINE {
-                doc = doc.checked_add(varint::read(&self.postings, &mut pos)?)?;
-            }
-            let doc_number = u32::try_from(doc).ok()?;
-            let mut freqs = [0u32; NUM_FIELDS];
-            for (field, freq) in freqs.iter_mut().enumerate() {
-                if header & (1 << field) != 0 {
-                    *freq = if header & ALL_ONCE != 0 {
-                        1
-                    } else {
-                        u32::try_from(varint::read(&self.postings, &mut pos)?).ok()?
-                    };
-                }
-            }
-            let questions = if header & (1 << Field::Questions as u8) != 0 {
-                match self.docs.get(doc_number as usize)?.question_lens.len() {
-                    0 => 0,
-                    1 => 1,
-                    _ => u32::try_from(varint::read(&self.postings, &mut pos)?).ok()?,
-                }
-            } else {
-                0
-            };
-            out.push(Posting {
-                doc: doc_number,
-                freqs,
-                questions,
-            });
+        Some((pos, usize::try_from(df).ok()?))
+    }
+
+    /// Reads the postings entry at `pos` (the layout `encode_terms` writes), moving `pos` past it
+    /// and `doc` to its document number; `None` if it is corrupt. The one decoder of an entry,
+    /// for [`Index::read_postings`] and [`Index::decode_scored`] alike.
+    #[inline(always)]
+    fn read_entry(&self, pos: &mut usize, doc: &mut u64) -> Option<Posting> {
+        let bytes = self.postings.as_slice();
+        let header = *bytes.get(*pos)?;
+        *pos += 1;
+        let inline_delta = header >> 5;
+        *doc += u64::from(inline_delta);
+        if inline_delta == DELTA_INLINE {
+            *doc = doc.checked_add(read_varint(bytes, pos)?)?;
         }
-        Some(out)
+        let doc_number = u32::try_from(*doc).ok()?;
+        let mut freqs = [0u32; NUM_FIELDS];
+        for (field, freq) in freqs.iter_mut().enumerate() {
+            if header & (1 << field) != 0 {
+                *freq = if header & ALL_ONCE != 0 {
+                    1
+                } else {
+                    u32::try_from(read_varint(bytes, pos)?).ok()?
+                };
+            }
+        }
+        // The questions mask is written only for documents with several similar questions, so
+        // reading on needs the document; a number this index does not have is corrupt.
+        let questions = if header & (1 << Field::Questions as u8) != 0 {
+            match self.docs.get(doc_number as usize)?.question_lens.len() {
+                0 => 0,
+                1 => 1,
+                _ => u32::try_from(read_varint(bytes, pos)?).ok()?,
+            }
+        } else {
+            0
+        };
+        Some(Posting {
+            doc: doc_number,
+            freqs,
+            questions,
+        })
     }
 
     /// A window of the body around the first matched term, else the first similar question that
