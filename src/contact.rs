@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use crate::app::{Draft, Ui, View, focus_when_mounted};
 use crate::outbox::{Outcome, new_key};
 use crate::search::ContactChannels;
+use crate::timer::Timer;
 
 /// One piece of context the customer can see and remove before sending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -377,7 +378,7 @@ fn FormSuggestions(subject: RwSignal<String>, message: RwSignal<String>) -> impl
     let strings = ui.strings();
     // (document, title) of the answers on screen.
     let found = RwSignal::new(Vec::<(u32, String)>::new());
-    let timer = StoredValue::new_local(None::<TimeoutHandle>);
+    let timer = Timer::new();
     let look_up = move || {
         let crate::app::Status::Ready(index) = ui.status.get_untracked() else {
             return;
@@ -412,18 +413,9 @@ fn FormSuggestions(subject: RwSignal<String>, message: RwSignal<String>) -> impl
     Effect::new(move |_| {
         subject.track();
         message.track();
-        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
-            handle.clear();
-        }
-        if let Ok(handle) = set_timeout_with_handle(look_up, SUGGEST_DELAY) {
-            timer.set_value(Some(handle));
-        }
+        timer.start(SUGGEST_DELAY, look_up);
     });
-    on_cleanup(move || {
-        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
-            handle.clear();
-        }
-    });
+    on_cleanup(move || timer.cancel());
     let open = move |doc: u32| {
         let crate::app::Status::Ready(index) = ui.status.get_untracked() else {
             return;

@@ -17,6 +17,7 @@ pub mod i18n;
 mod outbox;
 mod search;
 mod signals;
+mod timer;
 mod wire;
 
 use wasm_bindgen::prelude::*;

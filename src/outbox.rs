@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::app::{Ui, event_detail};
+use crate::timer::Timer;
 use crate::wire::{api_url, to_json};
 
 const STORAGE_KEY: &str = "kefu.outbox.v1";
@@ -75,7 +76,7 @@ pub struct Outbox {
     memory: StoredValue<Vec<Pending>>,
     /// The outcome per idempotency key, for the tickets sent from this page.
     pub outcomes: RwSignal<Vec<(String, Outcome)>>,
-    timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+    timer: Timer,
     sending: StoredValue<bool>,
 }
 
@@ -84,7 +85,7 @@ impl Outbox {
         Outbox {
             memory: StoredValue::new(load()),
             outcomes: RwSignal::new(Vec::new()),
-            timer: StoredValue::new_local(None),
+            timer: Timer::new(),
             sending: StoredValue::new(false),
         }
     }
@@ -131,9 +132,7 @@ impl Outbox {
         if self.sending.get_value() {
             return;
         }
-        if let Some(handle) = self.timer.try_update_value(Option::take).flatten() {
-            handle.clear();
-        }
+        self.timer.cancel();
         // Another tab may have sent some or added some: storage is the truth when there is one.
         if storage().is_some() {
             self.memory.set_value(load());
@@ -185,10 +184,8 @@ impl Outbox {
                 }
             }
             self.sending.set_value(false);
-            if let Some(delay) = backoff
-                && let Ok(handle) = set_timeout_with_handle(move || self.flush(ui), delay)
-            {
-                self.timer.set_value(Some(handle));
+            if let Some(delay) = backoff {
+                self.timer.start(delay, move || self.flush(ui));
             }
         });
     }

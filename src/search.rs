@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use crate::app::{Ui, View, event_detail, focus_when_mounted, load_bundle};
 use crate::clock;
 use crate::signals::scrub;
+use crate::timer::Timer;
 use kefu_protocol::Event;
 
 const RESULTS_ID: &str = "kefu-results";
@@ -183,12 +184,10 @@ const SEARCH_SETTLE: std::time::Duration = std::time::Duration::from_millis(700)
 
 /// Tells the page about each settled search: the query, the locale and how many hits it found.
 fn report_searches(ui: Ui, hits: Memo<Vec<Hit>>) {
-    let timer = StoredValue::new_local(None::<TimeoutHandle>);
+    let timer = Timer::new();
     Effect::new(move |_| {
         let query = ui.query.with(|query| query.trim().to_owned());
-        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
-            handle.clear();
-        }
+        timer.cancel();
         // Coming back from an article redraws this view with the same query: not a new search.
         if query.is_empty() || ui.reported_query.with_value(|last| *last == query) {
             return;
@@ -219,17 +218,11 @@ fn report_searches(ui: Ui, hits: Memo<Vec<Hit>>) {
             );
             ui.emit("search", &detail);
         };
-        if let Ok(handle) = set_timeout_with_handle(report, SEARCH_SETTLE) {
-            timer.set_value(Some(handle));
-        }
+        timer.start(SEARCH_SETTLE, report);
     });
     // Leaving the view (opening an article) before the query settled: not a search to report,
     // and the timer must not outlive the signals it reads.
-    on_cleanup(move || {
-        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
-            handle.clear();
-        }
-    });
+    on_cleanup(move || timer.cancel());
 }
 
 /// What opening `doc` shows: a flow is walked, anything else read.

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::app::Ui;
+use crate::timer::Timer;
 
 /// How long events wait for company before they are sent: one request per burst of activity.
 const BATCH_DELAY: std::time::Duration = std::time::Duration::from_secs(4);
@@ -18,14 +19,14 @@ const BATCH_DELAY: std::time::Duration = std::time::Duration::from_secs(4);
 #[derive(Clone, Copy)]
 pub struct Signals {
     queue: StoredValue<Vec<Event>>,
-    timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+    timer: Timer,
 }
 
 impl Signals {
     pub fn new() -> Signals {
         Signals {
             queue: StoredValue::new(Vec::new()),
-            timer: StoredValue::new_local(None),
+            timer: Timer::new(),
         }
     }
 
@@ -37,10 +38,8 @@ impl Signals {
         self.queue.update_value(|queue| queue.push(event));
         if self.queue.with_value(Vec::len) >= EVENTS_MAX_PER_BATCH {
             self.flush(ui);
-        } else if self.timer.with_value(Option::is_none)
-            && let Ok(handle) = set_timeout_with_handle(move || self.flush(ui), BATCH_DELAY)
-        {
-            self.timer.set_value(Some(handle));
+        } else if !self.timer.is_pending() {
+            self.timer.start(BATCH_DELAY, move || self.flush(ui));
         }
     }
 
@@ -48,9 +47,7 @@ impl Signals {
     /// arrives. Failures are dropped: these are statistics, never worth a customer's bandwidth
     /// twice.
     pub fn flush(self, ui: Ui) {
-        if let Some(handle) = self.timer.try_update_value(Option::take).flatten() {
-            handle.clear();
-        }
+        self.timer.cancel();
         let events = self
             .queue
             .try_update_value(std::mem::take)
