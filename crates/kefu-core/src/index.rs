@@ -104,6 +104,11 @@ pub const SYNONYM_WEIGHT: f32 = 0.9;
 /// statistical evidence, not an editor's judgement.
 pub const LEARNED_SYNONYM_WEIGHT: f32 = 0.5;
 
+/// Weight of two adjacent query words written as one (`pass code` → `passcode`, see
+/// [`QueryTerm::joined`](crate::text::QueryTerm::joined)), shared between the two words. Range
+/// 0.0–2.0; 1.0 counts the compound like one word the customer typed.
+pub const COMPOUND_WEIGHT: f32 = 1.0;
+
 /// Two words (each an English word or a two-character CJK word) that customers swap when they
 /// ask one question in other words, learned from the similar questions of FAQ entries. Both
 /// directions count: a query with either word also matches the other.
@@ -1184,6 +1189,17 @@ impl Index {
             for alternative in self.learned.get(&query_term.term).into_iter().flatten() {
                 if !slot.iter().any(|(term, _)| term == alternative) {
                     slot.push((alternative.clone(), LEARNED_SYNONYM_WEIGHT));
+                }
+            }
+        }
+        // A compound stands for both of its words, so each gets half its weight: a document
+        // that writes it closed scores as if it held one more word of the query, not two.
+        for (slot, query_term) in out.iter_mut().zip(query_terms) {
+            for compound in &query_term.joined {
+                let weight = COMPOUND_WEIGHT / 2.0;
+                match slot.iter_mut().find(|(term, _)| term == compound) {
+                    Some(existing) => existing.1 = existing.1.max(weight),
+                    None => slot.push((compound.clone(), weight)),
                 }
             }
         }

@@ -233,6 +233,11 @@ pub struct QueryTerm {
     /// paraphrases that share characters but not pairs, with a low weight, and is not counted
     /// for coverage.
     pub cjk_unigram: bool,
+    /// This word written together with its neighbour, when only a space or a hyphen separates
+    /// them, folded and stemmed (`pass-code` and `pass code` → `passcod`, `log in` → `login`):
+    /// KBs and customers write many compounds open, hyphenated or closed, and the index only
+    /// holds the form the KB uses. One entry for the word before and one for the word after.
+    pub joined: Vec<String>,
 }
 
 impl QueryTerm {
@@ -250,6 +255,22 @@ impl QueryTerm {
 /// because results update on every keystroke and the customer may be mid-word.
 pub fn parse_query(query: &str) -> Vec<QueryTerm> {
     let tokens = tokenize(query);
+    let folded = |token: &Token| -> String {
+        query[token.start..token.end]
+            .chars()
+            .flat_map(fold_char)
+            .collect()
+    };
+    // Words `first` and `second` as one word, when they are adjacent words of letters with at
+    // most one space or hyphen between them.
+    let join = |first: usize, second: usize| -> Option<String> {
+        let (a, b) = (tokens.get(first)?, tokens.get(second)?);
+        let gap = query.get(a.end..b.start)?;
+        (a.kind == TokenKind::Word
+            && b.kind == TokenKind::Word
+            && matches!(gap, " " | "-" | "\u{2010}" | "\u{2011}"))
+        .then(|| stem(&(folded(a) + &folded(b))))
+    };
     let mut terms: Vec<QueryTerm> = Vec::new();
     for (index, token) in tokens.iter().enumerate() {
         // A unigram that a bigram covers (any character of a run of two or more) only supports.
@@ -266,17 +287,22 @@ pub fn parse_query(query: &str) -> Vec<QueryTerm> {
         if terms.iter().any(|t| t.term == token.term) {
             continue;
         }
-        let typed: String = query[token.start..token.end]
-            .chars()
-            .flat_map(fold_char)
-            .collect();
+        let typed = folded(token);
         let is_word = matches!(token.kind, TokenKind::Word | TokenKind::Number);
+        let joined = [
+            index.checked_sub(1).and_then(|before| join(before, index)),
+            join(index, index + 1),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         terms.push(QueryTerm {
             term: token.term.clone(),
             prefix: (is_word && token.end == query.len()).then(|| typed.clone()),
             alphabetic: token.kind == TokenKind::Word,
             stop_word: token.kind == TokenKind::Word && is_stop_word(&typed),
             cjk_unigram: covered,
+            joined,
         });
     }
     terms
@@ -293,6 +319,22 @@ mod tests {
             .map(|t| format!("{}@{}..{}", t.term, t.start, t.end))
             .collect();
         expected.assert_eq(&rendered.join(" "));
+    }
+
+    #[test]
+    fn adjacent_words_are_also_offered_joined() {
+        let joined: Vec<Vec<String>> = parse_query("Log in with the pass-code")
+            .into_iter()
+            .map(|t| t.joined)
+            .collect();
+        expect![[r#"[["login"], ["login", "inwith"], ["inwith", "withth"], ["withth", "thepass"], ["thepass", "passcod"], ["passcod"]]"#]]
+            .assert_eq(&format!("{joined:?}"));
+        // Punctuation, digits and CJK break a compound.
+        let joined: Vec<Vec<String>> = parse_query("log, in 2 fa 登录")
+            .into_iter()
+            .map(|t| t.joined)
+            .collect();
+        assert!(joined.iter().all(Vec::is_empty), "{joined:?}");
     }
 
     fn check_query(text: &str, expected: Expect) {

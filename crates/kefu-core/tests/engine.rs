@@ -433,6 +433,63 @@ fn stop_words_alone_do_not_decide_the_ranking() {
 }
 
 #[test]
+fn a_compound_written_open_or_hyphenated_finds_the_closed_word() {
+    let docs = vec![
+        doc(
+            "passcode",
+            "en",
+            "Forgot your passcode",
+            &[],
+            "Reset the passcode from the sign-in screen.",
+        ),
+        doc(
+            "codes",
+            "en",
+            "Promo codes",
+            &[],
+            "A code gives a discount at the checkout.",
+        ),
+    ];
+    let index = Index::from_bytes(bundle::encode(&docs, &BundleMeta::new("en"))).unwrap();
+    let options = SearchOptions {
+        locale: Some("en".into()),
+        limit: 3,
+    };
+    let ranked = |query: &str| -> Vec<(String, f32)> {
+        index
+            .search(query, &options)
+            .iter()
+            .map(|hit| (index.entry(hit.doc).id.clone(), hit.score))
+            .collect()
+    };
+    let closed = ranked("forgot passcode ");
+    for query in [
+        "forgot pass code ",
+        "forgot pass-code ",
+        "Forgot PASS CODES ",
+    ] {
+        let hits = ranked(query);
+        assert_eq!(
+            hits.first().map(|h| h.0.as_str()),
+            Some("passcode"),
+            "{query}"
+        );
+        // Shared between the two words, the compound counts as one word: the open form scores
+        // as the closed one does, not twice as high.
+        let (closed_score, open_score) = (closed[0].1, hits[0].1);
+        assert!(
+            (open_score - closed_score).abs() < closed_score * 0.25,
+            "{query}: {open_score} against {closed_score} for the closed form"
+        );
+    }
+    // Words with more than a space or hyphen between them are not joined.
+    assert_ne!(
+        ranked("forgot pass, code ").first().map(|h| h.0.as_str()),
+        Some("passcode")
+    );
+}
+
+#[test]
 fn editor_synonyms_let_a_customer_use_their_own_words() {
     let mut meta = BundleMeta::new("zh-CN");
     meta.synonyms = vec![
