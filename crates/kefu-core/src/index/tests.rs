@@ -222,16 +222,26 @@ fn score_exhaustive(
         let rows = cells
             .get(start..start + n_instances * n_terms)
             .unwrap_or_default();
-        let mut best_instance = 0f32;
-        for row in rows.chunks_exact(n_terms) {
-            let (mut sum, mut matched) = (0f32, 0u32);
-            for (cell, counted) in row.iter().zip(&counts) {
-                sum += cell;
-                matched += u32::from(*counted && *cell > 0.0);
-            }
-            best_instance = best_instance.max(sum * (matched as f32 / n_counted).sqrt());
-        }
-        hit.score += INSTANCE_WEIGHT * best_instance;
+        let mut phrasing_scores: Vec<f32> = rows
+            .chunks_exact(n_terms)
+            .map(|row| {
+                let (mut sum, mut matched) = (0f32, 0u32);
+                for (cell, counted) in row.iter().zip(&counts) {
+                    sum += cell;
+                    matched += u32::from(*counted && *cell > 0.0);
+                }
+                sum * (matched as f32 / n_counted).sqrt()
+            })
+            .collect();
+        phrasing_scores.sort_by(|a, b| b.total_cmp(a));
+        let bonus: f32 = phrasing_scores
+            .iter()
+            .zip(std::iter::successors(Some(1f32), |decay| {
+                Some(decay * PHRASING_DECAY)
+            }))
+            .map(|(score, decay)| decay * score)
+            .sum();
+        hit.score += INSTANCE_WEIGHT * bonus;
     }
     ranked.sort_by(by_score);
     ranked.truncate(options.limit);
