@@ -1,33 +1,22 @@
 // A customer whom self-service did not help writes to a person: online, offline, after a reload,
 // with what they already tried attached and shown to them first. Found by role and name only.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { axeViolations, eventually, isFocused, launchBrowser, openPage, startServer } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { axeViolations, eventually, isFocused, openPage, useServerAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 const TICKETS = "/api/v1/tickets";
 
 /** Opens the shop in English and records every ticket POST and its answer, across pages. */
 async function openShop(context) {
   const page = await context.newPage();
-  await page.goto(server.url + "/");
+  await page.goto(live.server.url + "/");
   return page;
 }
 
 async function newContext(tickets) {
-  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const context = await live.browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
   context.on("response", async (response) => {
     if (response.request().method() === "POST" && response.url().endsWith(TICKETS)) {
       tickets.push({ status: response.status(), body: JSON.parse(response.request().postData()) });

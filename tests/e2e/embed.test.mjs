@@ -6,26 +6,15 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { after, before, describe, test } from "node:test";
-import { axeViolations, eventually, isFocused, launchBrowser, openPage, startServer } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { axeViolations, eventually, isFocused, openPage, useServerAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 /** Opens `path` and records every request the page makes. */
 async function openRecording(path, options = {}) {
   const requests = [];
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const context = await live.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on("request", (request) => requests.push(request.url()));
@@ -33,7 +22,7 @@ async function openRecording(path, options = {}) {
     if (message.type() === "error") errors.push(message.text());
   });
   page.on("pageerror", (error) => errors.push(String(error)));
-  await page.goto(server.url + path);
+  await page.goto(live.server.url + path);
   return { page, context, errors, requests };
 }
 
@@ -136,7 +125,7 @@ describe("a hostile host page", () => {
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
     assert.equal(await page.evaluate(() => document.cookie), "");
     const origins = new Set(requests.map((url) => new URL(url).origin));
-    assert.deepEqual([...origins], [server.url.replace(/\/$/, "")]);
+    assert.deepEqual([...origins], [live.server.url.replace(/\/$/, "")]);
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -208,10 +197,10 @@ describe("look and feel", () => {
   test("says when the site's team answers, across a holiday and a time-zone difference", async () => {
     // The visitor is in New York at 06:30 on Thursday 4 February 2027; the team is in Shanghai,
     // where it is 19:30, closed for the spring festival from the next day until the 14th.
-    const context = await browser.newContext({ locale: "en-US", timezoneId: "America/New_York" });
+    const context = await live.browser.newContext({ locale: "en-US", timezoneId: "America/New_York" });
     const page = await context.newPage();
     await page.clock.setFixedTime(new Date("2027-02-04T11:30:00Z"));
-    await page.goto(server.url + "/test/lazy.html");
+    await page.goto(live.server.url + "/test/lazy.html");
     await page.evaluate(() =>
       Kefu.init({ hours: "Mon-Fri 09:00-18:30; closed 2027-02-05..2027-02-14", timeZone: "Asia/Shanghai" }),
     );
@@ -235,7 +224,7 @@ describe("look and feel", () => {
 
 describe("keyboard and screen-reader users", () => {
   test("open with /, stay inside the dialog with Tab, and leave with Escape", async () => {
-    const { page, context } = await openPage(browser, server.url + "/", { locale: "en-US" });
+    const { page, context } = await openPage(live.browser, live.server.url + "/", { locale: "en-US" });
     await page.keyboard.press("/");
     const dialog = page.getByRole("dialog", { name: "Help centre" });
     await dialog.waitFor();
@@ -258,7 +247,7 @@ describe("keyboard and screen-reader users", () => {
 
   test("axe-core finds no violations on any view", async () => {
     for (const colorScheme of ["light", "dark"]) {
-      const { page, context } = await openPage(browser, server.url + "/", { locale: "en-US", colorScheme });
+      const { page, context } = await openPage(live.browser, live.server.url + "/", { locale: "en-US", colorScheme });
       const check = async (view) => {
         const dialog = page.getByRole("dialog");
         if (await dialog.count()) await settled(dialog);
@@ -283,7 +272,7 @@ describe("keyboard and screen-reader users", () => {
       await check("no results");
       await context.close();
     }
-    const { page, context } = await openPage(browser, server.url + "/test/missing-bundle.html", { locale: "en-US" });
+    const { page, context } = await openPage(live.browser, live.server.url + "/test/missing-bundle.html", { locale: "en-US" });
     await page.getByRole("button", { name: "Help", exact: true }).click();
     await page.getByRole("dialog").getByRole("alert").waitFor();
     assert.deepEqual(await axeViolations(page), []);

@@ -1,28 +1,17 @@
 // Guided troubleshooting as a customer walks it: to a fix, to a person with the transcript,
 // back and start over, a reload in the middle, and Kefu.startFlow. Roles and names only.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { axeViolations, eventually, launchBrowser, openPage, startServer } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { axeViolations, eventually, openPage, useServerAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 const LOGIN = "Can't log in? Let's fix it step by step";
 /** The login flow's button: its name is the title followed by the kind ("Guided help"). */
 const LOGIN_BUTTON = new RegExp("^" + LOGIN.replace(/[?.*+()[\]\\]/g, "\\$&"));
 
 async function openHelp(path = "/") {
-  const opened = await openPage(browser, server.url + path, { locale: "en-US" });
+  const opened = await openPage(live.browser, live.server.url + path, { locale: "en-US" });
   await opened.page.evaluate(() => {
     window.__outcomes = [];
     Kefu.on("flow-complete", (detail) => window.__outcomes.push(detail));
@@ -137,7 +126,7 @@ describe("a customer who cannot log in", () => {
 describe("help for the page the customer is on", () => {
   test("suggests the flows and articles that declare the page", async () => {
     // A single-page app tells Kefu its route; a classic site needs nothing (location.pathname).
-    const { page, context } = await openPage(browser, server.url + "/", { locale: "en-US" });
+    const { page, context } = await openPage(live.browser, live.server.url + "/", { locale: "en-US" });
     await page.evaluate(() => Kefu.init({ page: "/login" }));
     await page.getByRole("button", { name: "Help", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "Help centre" });

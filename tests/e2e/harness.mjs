@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -63,6 +64,24 @@ export async function startServer() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts a Kefu server and a browser before the calling file's tests and stops both after them.
+ * The returned object's `server` and `browser` are set once the `before` hook has run, so tests
+ * read them as `live.server.url`, `live.browser.newContext()`.
+ */
+export function useServerAndBrowser() {
+  const live = { server: undefined, browser: undefined };
+  before(async () => {
+    live.server = await startServer();
+    live.browser = await launchBrowser();
+  });
+  after(async () => {
+    await live.browser?.close();
+    await live.server?.stop();
+  });
+  return live;
 }
 
 /** Launches headless Chromium with the flags this machine kind needs (no network but loopback). */

@@ -2,21 +2,10 @@
 // progress, Enter and Escape belong to the IME, and the half-typed pinyin is not a search. The
 // composition is driven through the DevTools protocol, as an IME drives the browser.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { eventually, isFocused, launchBrowser, openPage, startServer } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { eventually, isFocused, openPage, useServerAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 /** Types `pinyin` as an uncommitted composition, pressing Enter and Escape as an IME user would. */
 async function compose(cdp, pinyin) {
@@ -38,7 +27,7 @@ async function compose(cdp, pinyin) {
 
 describe("a customer typing through a Chinese input method", () => {
   test("searches on the committed 退货, never on the pinyin, and Enter/Escape stay the IME's", async () => {
-    const { page, context, errors } = await openPage(browser, server.url + "/", { locale: "zh-CN" });
+    const { page, context, errors } = await openPage(live.browser, live.server.url + "/", { locale: "zh-CN" });
     await page.evaluate(() => {
       window.__searches = [];
       Kefu.on("search", (detail) => window.__searches.push(detail.query));
@@ -76,7 +65,7 @@ describe("a customer typing through a Chinese input method", () => {
   });
 
   test("Enter while composing in the contact form does not send it", async () => {
-    const { page, context } = await openPage(browser, server.url + "/", { locale: "zh-CN" });
+    const { page, context } = await openPage(live.browser, live.server.url + "/", { locale: "zh-CN" });
     await page.getByRole("button", { name: "帮助", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "帮助中心" });
     await dialog.getByRole("combobox").fill("zzzz qqqq");

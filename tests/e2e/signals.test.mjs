@@ -1,25 +1,14 @@
 // What editors learn from customers (searches, misses, votes, flow outcomes), sent in batches to
 // the events endpoint without personal data; and sites that switch it, or escalation, off.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { eventually, launchBrowser, startServer } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { eventually, useServerAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 /** Opens `path`, recording the events batches (and every request to the API) it sends. */
 async function open(path) {
-  const context = await browser.newContext({ locale: "en-US" });
+  const context = await live.browser.newContext({ locale: "en-US" });
   const batches = [];
   const api = [];
   context.on("request", (request) => {
@@ -31,7 +20,7 @@ async function open(path) {
     if (response.url().endsWith("/api/v1/events")) responses.push(response.status());
   });
   const page = await context.newPage();
-  await page.goto(server.url + path);
+  await page.goto(live.server.url + path);
   return { context, page, batches, api, responses };
 }
 

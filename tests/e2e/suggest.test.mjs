@@ -3,25 +3,14 @@
 // Found by role and name only.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { after, before, describe, test } from "node:test";
-import { axeViolations, eventually, kefuBinary, launchBrowser, startServer } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { axeViolations, eventually, kefuBinary, useServerAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 /** Opens the shop in `locale`, recording the events batches and the tickets it sends. */
 async function open(locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
+  const context = await live.browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
   const batches = [];
   const tickets = [];
   context.on("request", (request) => {
@@ -29,7 +18,7 @@ async function open(locale) {
     if (request.method() === "POST" && request.url().endsWith("/api/v1/tickets")) tickets.push(JSON.parse(request.postData()));
   });
   const page = await context.newPage();
-  await page.goto(server.url + "/");
+  await page.goto(live.server.url + "/");
   return { context, page, batches, tickets };
 }
 
@@ -44,7 +33,7 @@ async function openForm(page, { launcher, dialogName, searchLabel, contactSuppor
 }
 
 function report() {
-  const output = execFileSync(kefuBinary(), ["report", "--db", server.database, "--format", "json"], { encoding: "utf8" });
+  const output = execFileSync(kefuBinary(), ["report", "--db", live.server.database, "--format", "json"], { encoding: "utf8" });
   return JSON.parse(output);
 }
 

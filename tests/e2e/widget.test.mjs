@@ -2,25 +2,14 @@
 // search in English and Chinese, read an article, go back, close. And the friendly state when the
 // help content cannot be loaded.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { eventually, isFocused, launchBrowser, openPage, startServer } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { eventually, isFocused, openPage, useServerAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 /** The shop page (or `path`) in a browser context that prefers `locale`. */
 function openShop(locale, path = "/") {
-  return openPage(browser, server.url + path, { locale });
+  return openPage(live.browser, live.server.url + path, { locale });
 }
 
 describe("an English-speaking customer", () => {
