@@ -205,27 +205,20 @@ fn other_answers(ui: Ui, index: &Arc<Index>, doc: u32, title: &str) -> Option<An
         locale: Some(strings.locale.to_owned()),
         limit: 4,
     };
-    let items: Vec<AnyView> = index
+    let answers = index
         .rank(title, &options)
         .into_iter()
         .filter(|hit| hit.doc != doc)
         .take(3)
-        .map(|hit| {
-            let title = index.entry(hit.doc).title.clone();
-            let target = crate::search::view_for(index, hit.doc);
-            view! {
-                <li><button type="button" class="kefu-link-button" on:click=move |_| ui.view.set(target)>{title}</button></li>
-            }
-            .into_any()
-        })
+        .map(|hit| (hit.doc, index.entry(hit.doc).title.clone()))
         .collect();
-    (!items.is_empty()).then(|| {
-        view! {
-            <p id="kefu-other-answers">{strings.other_answers}</p>
-            <ul class="kefu-channels" aria-labelledby="kefu-other-answers">{items}</ul>
-        }
-        .into_any()
-    })
+    let open_index = Arc::clone(index);
+    crate::search::answer_list(
+        "kefu-other-answers",
+        strings.other_answers,
+        answers,
+        move |doc| ui.view.set(crate::search::view_for(&open_index, doc)),
+    )
 }
 
 /// What rendering a block needs beyond the block: where images live and the article's locale.

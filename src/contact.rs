@@ -429,17 +429,7 @@ fn FormSuggestions(subject: RwSignal<String>, message: RwSignal<String>) -> impl
     // A polite live region, present from the start, so screen readers hear suggestions arrive.
     view! {
         <div class="kefu-form-suggestions" aria-live="polite">
-            {move || {
-                let items = found.get();
-                (!items.is_empty()).then(|| view! {
-                    <p id="kefu-form-suggestions">{strings.form_suggestions}</p>
-                    <ul class="kefu-channels" aria-labelledby="kefu-form-suggestions">
-                        {items.into_iter().map(|(doc, title)| view! {
-                            <li><button type="button" class="kefu-link-button" on:click=move |_| open(doc)>{title}</button></li>
-                        }).collect::<Vec<_>>()}
-                    </ul>
-                })
-            }}
+            {move || crate::search::answer_list("kefu-form-suggestions", strings.form_suggestions, found.get(), open)}
         </div>
     }
 }

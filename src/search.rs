@@ -233,6 +233,34 @@ pub fn view_for(index: &Index, doc: u32) -> View {
     }
 }
 
+/// A labelled list of answers by title, each a button that calls `open` with its document:
+/// the closest articles when nothing matched, other answers under an article, and the contact
+/// form's suggestions. `None` when there are no answers, so no empty label is left on screen.
+pub fn answer_list(
+    label_id: &'static str,
+    label: &'static str,
+    answers: Vec<(u32, String)>,
+    open: impl Fn(u32) + Clone + Send + Sync + 'static,
+) -> Option<AnyView> {
+    (!answers.is_empty()).then(|| {
+        let items: Vec<AnyView> = answers
+            .into_iter()
+            .map(|(doc, title)| {
+                let open = open.clone();
+                view! {
+                    <li><button type="button" class="kefu-link-button" on:click=move |_| open(doc)>{title}</button></li>
+                }
+                .into_any()
+            })
+            .collect();
+        view! {
+            <p id=label_id>{label}</p>
+            <ul class="kefu-channels" aria-labelledby=label_id>{items}</ul>
+        }
+        .into_any()
+    })
+}
+
 /// Before the customer types: help for the page they are on, then the common problems (flows).
 #[component]
 fn Suggestions(index: Arc<Index>) -> impl IntoView {
@@ -303,28 +331,17 @@ fn NoResults(index: Arc<Index>) -> impl IntoView {
             limit: 3,
         };
         let docs = ui.query.with(|query| index.closest(query, &options));
-        (!docs.is_empty()).then(|| {
-            let items: Vec<AnyView> = docs
-                .into_iter()
-                .map(|ranked| {
-                    let doc = ranked.doc;
-                    let title = index.entry(doc).title.clone();
-                    let target = view_for(&index, doc);
-                    view! {
-                        <li>
-                            <button type="button" class="kefu-link-button" on:click=move |_| ui.view.set(target)>
-                                {title}
-                            </button>
-                        </li>
-                    }
-                    .into_any()
-                })
-                .collect();
-            view! {
-                <p id="kefu-closest-label">{strings.closest_articles}</p>
-                <ul class="kefu-channels" aria-labelledby="kefu-closest-label">{items}</ul>
-            }
-        })
+        let answers = docs
+            .into_iter()
+            .map(|ranked| (ranked.doc, index.entry(ranked.doc).title.clone()))
+            .collect();
+        let open_index = Arc::clone(&index);
+        answer_list(
+            "kefu-closest-label",
+            strings.closest_articles,
+            answers,
+            move |doc| ui.view.set(view_for(&open_index, doc)),
+        )
     };
     view! {
         <div class="kefu-empty">
