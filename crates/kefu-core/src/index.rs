@@ -171,6 +171,14 @@ pub const INSTANCE_WEIGHT: f32 = 2.0;
 /// entries have one phrasing each, so it is unchanged.
 pub const PHRASING_DECAY: f32 = 0.5;
 
+/// How many of a document's best phrasings the bonus of [`PHRASING_DECAY`] counts. At least 1.
+/// With a decay of 0.5 the seventh would add at most a sixty-fourth of the best one's score;
+/// keeping six is a few comparisons per phrasing instead of a sort. Same hit@1 / hit@5 / MRR@10
+/// on banking77-dev as counting every phrasing, to the tenth of a point on both halves (four:
+/// tuning 76.2 / 93.9 / 83.7, held-out 75.1 / 92.5 / 82.4, against 76.3 / 93.9 / 83.8 and
+/// 75.4 / 92.5 / 82.6).
+pub const COUNTED_PHRASINGS: usize = 6;
+
 /// Length normalisation of a single phrasing, 0.0 (none) to 1.0 (full). Full, because how much of
 /// a phrasing the query fills is the point of scoring phrasings one by one (banking77-dev tuning
 /// half, hit@5: 0.2 → 91.5, 0.5 → 92.1, 0.8 → 92.5, 1.0 → 92.7).
@@ -1061,23 +1069,26 @@ impl Index {
             let rows = cells
                 .get(start..start + n_instances * n_terms)
                 .unwrap_or_default();
-            // Each phrasing's score, then best first: a phrasing is the title or one of at
-            // most MAX_QUESTION_INSTANCES similar questions, so they fit on the stack.
-            let mut phrasing_scores = [0f32; 1 + MAX_QUESTION_INSTANCES];
-            let mut n_phrasings = 0;
-            for (row, slot) in rows.chunks_exact(n_terms).zip(&mut phrasing_scores) {
+            // The best COUNTED_PHRASINGS phrasing scores, best first; a new score is compared
+            // with the last of them first, so most phrasings cost one comparison.
+            let mut best = [0f32; COUNTED_PHRASINGS];
+            for row in rows.chunks_exact(n_terms) {
                 let (mut sum, mut matched) = (0f32, 0u32);
                 for (cell, counted) in row.iter().zip(&counts) {
                     sum += cell;
                     matched += u32::from(*counted && *cell > 0.0);
                 }
-                *slot = sum * (matched as f32 / n_counted).sqrt();
-                n_phrasings += 1;
+                let mut score = sum * (matched as f32 / n_counted).sqrt();
+                if score > best[COUNTED_PHRASINGS - 1] {
+                    for slot in &mut best {
+                        if score > *slot {
+                            std::mem::swap(slot, &mut score);
+                        }
+                    }
+                }
             }
-            let phrasing_scores = &mut phrasing_scores[..n_phrasings];
-            phrasing_scores.sort_unstable_by(|a, b| b.total_cmp(a));
             let (mut bonus, mut decay) = (0f32, 1f32);
-            for phrasing_score in phrasing_scores.iter() {
+            for phrasing_score in best {
                 bonus += decay * phrasing_score;
                 decay *= PHRASING_DECAY;
             }
@@ -1217,12 +1228,34 @@ impl Index {
         }
         // A compound stands for both of its words, so each gets half its weight: a document
         // that writes it closed scores as if it held one more word of the query, not two.
+        // Each compound is in two query terms: look it up once. Stemming changes the end of a
+        // word and keeps at least its first half, so a compound whose first half starts no index
+        // term cannot be one; most pairs of words are dropped there, before stemming. (`x y`
+        // checks the prefix `x`.)
+        let mut known: Vec<(&str, Option<String>)> = Vec::new();
         for (slot, query_term) in out.iter_mut().zip(query_terms) {
             for compound in &query_term.joined {
+                let term = match known.iter().find(|(joined, _)| *joined == compound) {
+                    Some((_, term)) => term.clone(),
+                    None => {
+                        let term = self
+                            .has_prefix(
+                                compound
+                                    .as_bytes()
+                                    .get(..compound.len() / 2)
+                                    .unwrap_or_default(),
+                            )
+                            .then(|| crate::text::stem(compound))
+                            .filter(|term| self.terms.contains_key(term));
+                        known.push((compound, term.clone()));
+                        term
+                    }
+                };
+                let Some(term) = term else { continue };
                 let weight = COMPOUND_WEIGHT / 2.0;
-                match slot.iter_mut().find(|(term, _)| term == compound) {
+                match slot.iter_mut().find(|(existing, _)| *existing == term) {
                     Some(existing) => existing.1 = existing.1.max(weight),
-                    None => slot.push((compound.clone(), weight)),
+                    None => slot.push((term, weight)),
                 }
             }
         }
@@ -1255,6 +1288,20 @@ impl Index {
             }
         }
         out
+    }
+
+    /// Whether some index term starts with `prefix` (or is it): a walk down the terms fst, with
+    /// no stream and no allocation. A `prefix` longer than every term is no prefix.
+    fn has_prefix(&self, prefix: &[u8]) -> bool {
+        let fst = self.terms.as_fst();
+        let mut node = fst.root();
+        for &byte in prefix {
+            match node.find_input(byte) {
+                Some(at) => node = fst.node(node.transition(at).addr),
+                None => return false,
+            }
+        }
+        true
     }
 
     /// Index terms standing for a query term, with the offset of their postings and their weight:

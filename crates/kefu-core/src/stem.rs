@@ -28,6 +28,13 @@ pub fn stem(word: &str) -> String {
     String::from_utf8(w).unwrap_or_else(|_| word.to_owned())
 }
 
+/// Whether `w` ends with `suffix`, compared from the last byte: most suffixes fail on it, and
+/// the stemmer tries some sixty per word (`<[u8]>::ends_with` calls `memcmp` for each; this is
+/// about 1 % fewer instructions for a whole banking77-dev search).
+fn ends(w: &[u8], suffix: &[u8]) -> bool {
+    suffix.len() <= w.len() && w.iter().rev().zip(suffix.iter().rev()).all(|(a, b)| a == b)
+}
+
 fn is_consonant(w: &[u8], i: usize) -> bool {
     match w[i] {
         b'a' | b'e' | b'i' | b'o' | b'u' => false,
@@ -84,7 +91,7 @@ fn replace(
     replacement: &str,
     condition: impl Fn(&[u8]) -> bool,
 ) -> bool {
-    if !w.ends_with(suffix.as_bytes()) {
+    if !ends(w, suffix.as_bytes()) {
         return false;
     }
     let stem_len = w.len() - suffix.len();
@@ -103,17 +110,17 @@ fn step1a(w: &mut Vec<u8>) {
 }
 
 fn step1b(w: &mut Vec<u8>) {
-    if w.ends_with(b"eed") {
+    if ends(w, b"eed") {
         let _ = replace(w, "eed", "ee", |s| measure(s) > 0);
         return;
     }
     let before = w.len();
-    let stripped = (w.ends_with(b"ed") && replace(w, "ed", "", has_vowel) && w.len() < before)
-        || (w.ends_with(b"ing") && replace(w, "ing", "", has_vowel) && w.len() < before);
+    let stripped = (ends(w, b"ed") && replace(w, "ed", "", has_vowel) && w.len() < before)
+        || (ends(w, b"ing") && replace(w, "ing", "", has_vowel) && w.len() < before);
     if !stripped {
         return;
     }
-    if w.ends_with(b"at") || w.ends_with(b"bl") || w.ends_with(b"iz") {
+    if ends(w, b"at") || ends(w, b"bl") || ends(w, b"iz") {
         w.push(b'e');
     } else if ends_double_consonant(w) && !matches!(w.last(), Some(b'l' | b's' | b'z')) {
         w.pop();
@@ -123,7 +130,7 @@ fn step1b(w: &mut Vec<u8>) {
 }
 
 fn step1c(w: &mut Vec<u8>) {
-    if w.ends_with(b"y") && has_vowel(&w[..w.len() - 1]) {
+    if ends(w, b"y") && has_vowel(&w[..w.len() - 1]) {
         w.pop();
         w.push(b'i');
     }
@@ -185,7 +192,7 @@ fn step4(w: &mut Vec<u8>) {
     // Longest suffix first, so "ement" wins over "ment" and "ent".
     let mut best: Option<&str> = None;
     for suffix in SUFFIXES {
-        if w.ends_with(suffix.as_bytes()) && best.is_none_or(|b| suffix.len() > b.len()) {
+        if ends(w, suffix.as_bytes()) && best.is_none_or(|b| suffix.len() > b.len()) {
             best = Some(suffix);
         }
     }
@@ -199,14 +206,14 @@ fn step4(w: &mut Vec<u8>) {
 }
 
 fn step5(w: &mut Vec<u8>) {
-    if w.ends_with(b"e") {
+    if ends(w, b"e") {
         let stem = &w[..w.len() - 1];
         let m = measure(stem);
         if m > 1 || (m == 1 && !ends_cvc(stem)) {
             w.pop();
         }
     }
-    if measure(w) > 1 && ends_double_consonant(w) && w.ends_with(b"l") {
+    if measure(w) > 1 && ends_double_consonant(w) && ends(w, b"l") {
         w.pop();
     }
 }

@@ -234,9 +234,11 @@ pub struct QueryTerm {
     /// for coverage.
     pub cjk_unigram: bool,
     /// This word written together with its neighbour, when only a space or a hyphen separates
-    /// them, folded and stemmed (`pass-code` and `pass code` → `passcod`, `log in` → `login`):
-    /// KBs and customers write many compounds open, hyphenated or closed, and the index only
-    /// holds the form the KB uses. One entry for the word before and one for the word after.
+    /// them, folded but not yet stemmed (`pass-code` and `pass code` → `passcode`, `log in` →
+    /// `login`): KBs and customers write many compounds open, hyphenated or closed, and the index
+    /// only holds the form the KB uses. One entry for the word before and one for the word after.
+    /// Most such pairs are no word at all, so the index stems one only after finding that some
+    /// index term starts like it.
     pub joined: Vec<String>,
 }
 
@@ -255,22 +257,31 @@ impl QueryTerm {
 /// because results update on every keystroke and the customer may be mid-word.
 pub fn parse_query(query: &str) -> Vec<QueryTerm> {
     let tokens = tokenize(query);
-    let folded = |token: &Token| -> String {
-        query[token.start..token.end]
-            .chars()
-            .flat_map(fold_char)
-            .collect()
-    };
-    // Words `first` and `second` as one word, when they are adjacent words of letters with at
-    // most one space or hyphen between them.
-    let join = |first: usize, second: usize| -> Option<String> {
-        let (a, b) = (tokens.get(first)?, tokens.get(second)?);
-        let gap = query.get(a.end..b.start)?;
-        (a.kind == TokenKind::Word
-            && b.kind == TokenKind::Word
-            && matches!(gap, " " | "-" | "\u{2010}" | "\u{2011}"))
-        .then(|| stem(&(folded(a) + &folded(b))))
-    };
+    let typed: Vec<String> = tokens
+        .iter()
+        .map(|token| {
+            query[token.start..token.end]
+                .chars()
+                .flat_map(fold_char)
+                .collect()
+        })
+        .collect();
+    // Each word with the next as one word, when both are words of letters with one space or
+    // hyphen between them. Two stop words are not joined: what they make (`into`, `anyone`) is
+    // a stop word too, and queries are full of such pairs.
+    let compounds: Vec<Option<String>> = tokens
+        .iter()
+        .zip(&typed)
+        .zip(tokens.iter().zip(&typed).skip(1))
+        .map(|((a, a_typed), (b, b_typed))| {
+            let gap = query.get(a.end..b.start)?;
+            (a.kind == TokenKind::Word
+                && b.kind == TokenKind::Word
+                && matches!(gap, " " | "-" | "\u{2010}" | "\u{2011}")
+                && !(is_stop_word(a_typed) && is_stop_word(b_typed)))
+            .then(|| format!("{a_typed}{b_typed}"))
+        })
+        .collect();
     let mut terms: Vec<QueryTerm> = Vec::new();
     for (index, token) in tokens.iter().enumerate() {
         // A unigram that a bigram covers (any character of a run of two or more) only supports.
@@ -287,20 +298,18 @@ pub fn parse_query(query: &str) -> Vec<QueryTerm> {
         if terms.iter().any(|t| t.term == token.term) {
             continue;
         }
-        let typed = folded(token);
+        let typed = &typed[index];
         let is_word = matches!(token.kind, TokenKind::Word | TokenKind::Number);
-        let joined = [
-            index.checked_sub(1).and_then(|before| join(before, index)),
-            join(index, index + 1),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let joined = [index.checked_sub(1), Some(index)]
+            .into_iter()
+            .flatten()
+            .filter_map(|pair| compounds.get(pair).cloned().flatten())
+            .collect();
         terms.push(QueryTerm {
             term: token.term.clone(),
-            prefix: (is_word && token.end == query.len()).then(|| typed.clone()),
+            prefix: (is_word && token.end == query.len()).then(|| typed.to_owned()),
             alphabetic: token.kind == TokenKind::Word,
-            stop_word: token.kind == TokenKind::Word && is_stop_word(&typed),
+            stop_word: token.kind == TokenKind::Word && is_stop_word(typed),
             cjk_unigram: covered,
             joined,
         });
@@ -327,8 +336,11 @@ mod tests {
             .into_iter()
             .map(|t| t.joined)
             .collect();
-        expect![[r#"[["login"], ["login", "inwith"], ["inwith", "withth"], ["withth", "thepass"], ["thepass", "passcod"], ["passcod"]]"#]]
-            .assert_eq(&format!("{joined:?}"));
+        // `in with` and `with the` are two stop words each: not joined.
+        expect![[
+            r#"[["login"], ["login"], [], ["thepass"], ["thepass", "passcode"], ["passcode"]]"#
+        ]]
+        .assert_eq(&format!("{joined:?}"));
         // Punctuation, digits and CJK break a compound.
         let joined: Vec<Vec<String>> = parse_query("log, in 2 fa 登录")
             .into_iter()
