@@ -236,6 +236,7 @@ fn score_exhaustive(
         phrasing_scores.sort_by(|a, b| b.total_cmp(a));
         let bonus: f32 = phrasing_scores
             .iter()
+            .take(COUNTED_PHRASINGS)
             .zip(std::iter::successors(Some(1f32), |decay| {
                 Some(decay * PHRASING_DECAY)
             }))
