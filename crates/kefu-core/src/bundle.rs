@@ -29,7 +29,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crc32::crc32;
-use crate::index::{self, DocRecord, NUM_FIELDS, TermTable};
+use crate::index::{self, DocRecord, NUM_FIELDS};
 use crate::kb::{Block, DocEntry, DocKind, Document, Inline};
 
 /// The first eight bytes of every bundle.
@@ -121,8 +121,7 @@ impl std::error::Error for BundleError {}
 
 /// Encodes `docs` into bundle bytes. Deterministic: the same input gives the same bytes.
 pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
-    let mut table = TermTable::new();
-    let field_lens = index::collect_terms(docs, &mut table);
+    let (table, field_lens) = index::collect_terms(docs);
     let question_counts: Vec<usize> = field_lens.iter().map(|(_, lens)| lens.len()).collect();
     let (terms, postings) = index::encode_terms(&table, &question_counts);
 

@@ -28,7 +28,8 @@
 //! score of a single phrasing (the title or one similar question, scored the same way on its
 //! own): FAQ matching is per paraphrase.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fst::{IntoStreamer, Streamer, automaton::Automaton};
@@ -36,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{self, BundleError, BundleMeta};
 use crate::kb::{DocEntry, Document};
-use crate::text::{QueryTerm, TokenKind, fold_char, parse_query, tokenize};
+use crate::text::{QueryTerm, TokenKind, fold_char, parse_query, tokenize, tokenize_each};
 use crate::varint;
 
 /// The fields a term can occur in, in postings-mask bit order.
@@ -328,18 +329,126 @@ pub(crate) fn field_texts(doc: &Document) -> [String; NUM_FIELDS] {
 ///
 /// A hash map while collecting (a B-tree's string comparisons took a third of a 10,000-article
 /// build); each term's postings are appended in document order, since documents are read in
-/// order. `encode_terms` sorts the terms, so the output stays deterministic.
-pub(crate) type TermTable = std::collections::HashMap<String, Postings>;
+/// order. `encode_terms` sorts the terms, so the output stays deterministic whatever the hash.
+pub(crate) type TermTable = HashMap<String, Postings, BuildHasherDefault<TermHasher>>;
 
-/// Tokenizes every field of every document into the term table, returning each field's length and
+/// A multiply-rotate hash for the term table: terms are short and come from the KB's own editors,
+/// so SipHash's protection against chosen collisions buys nothing here, and its cost showed in
+/// profiles of the 10,000-article build. Iteration order never reaches the bundle (terms are
+/// sorted before encoding).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct TermHasher(u64);
+
+impl TermHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for TermHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Each document's field lengths and the lengths of its first [`MAX_QUESTION_INSTANCES`] similar
+/// questions, for length normalisation.
+pub(crate) type FieldLengths = Vec<([u32; NUM_FIELDS], Vec<u16>)>;
+
+/// Tokenizes every field of every document into one term table, returning each field's length and
 /// the length of each of the first [`MAX_QUESTION_INSTANCES`] similar questions.
-pub(crate) fn collect_terms(
-    docs: &[Document],
-    table: &mut TermTable,
-) -> Vec<([u32; NUM_FIELDS], Vec<u16>)> {
+///
+/// Tokenizing is most of a build, so the documents are split into contiguous runs tokenized on
+/// their own threads, one per core. The tables are then merged in run order: every document of a
+/// later run has a higher number, so appending a term's postings keeps them in document order and
+/// the result is the same table a single thread builds, whatever the number of threads.
+pub(crate) fn collect_terms(docs: &[Document]) -> (TermTable, FieldLengths) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Below this much text a thread costs more than it saves.
+    const MIN_TEXT_PER_THREAD: usize = 1 << 20;
+    let text_len: usize = docs.iter().map(approximate_text_len).sum();
+    let threads = threads.min(text_len / MIN_TEXT_PER_THREAD).clamp(1, 8);
+    if threads == 1 {
+        return collect_range(docs, 0);
+    }
+    // Runs of about equal text rather than equal document counts: articles vary in length.
+    let mut bounds = vec![0];
+    let mut running = 0;
+    for (number, doc) in docs.iter().enumerate() {
+        running += approximate_text_len(doc);
+        if running * threads >= text_len * bounds.len() && bounds.len() < threads {
+            bounds.push(number + 1);
+        }
+    }
+    bounds.push(docs.len());
+    let parts: Vec<(TermTable, FieldLengths)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|run| {
+                let (first, end) = (run[0], run[1]);
+                let slice = &docs[first..end];
+                scope.spawn(move || collect_range(slice, first as u32))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let (mut table, mut lengths) = parts.next().unwrap_or_default();
+    for (part_table, part_lengths) in parts {
+        lengths.extend(part_lengths);
+        for (term, postings) in part_table {
+            match table.get_mut(term.as_str()) {
+                Some(existing) => existing.extend(postings),
+                None => {
+                    table.insert(term, postings);
+                }
+            }
+        }
+    }
+    (table, lengths)
+}
+
+/// The bytes of text a document gives the tokenizer, roughly (to balance the threads' work).
+fn approximate_text_len(doc: &Document) -> usize {
+    let body: usize = doc.body.len() * 64;
+    doc.title.len() + doc.similar.iter().map(String::len).sum::<usize>() + body
+}
+
+/// [`collect_terms`] for `docs`, numbered from `first`.
+fn collect_range(docs: &[Document], first: u32) -> (TermTable, FieldLengths) {
+    let mut table = TermTable::default();
     let mut lengths = Vec::with_capacity(docs.len());
-    for (doc_number, doc) in docs.iter().enumerate() {
-        let doc_number = doc_number as u32;
+    for (doc_number, doc) in (first..).zip(docs) {
         let mut field_lens = [0u32; NUM_FIELDS];
         let mut question_lens = Vec::new();
         let [title, _, keywords, body] = field_texts(doc);
@@ -363,12 +472,13 @@ pub(crate) fn collect_terms(
                 0
             };
             let mut n_tokens = 0u32;
-            for token in tokenize(text) {
+            tokenize_each(text, |term, _, _, _| {
                 n_tokens += 1;
-                // Look up by &str first: most tokens repeat a term already seen.
-                let postings = match table.get_mut(token.term.as_str()) {
+                // Look up by &str first: most tokens repeat a term already seen, and only a new
+                // term needs a String of its own.
+                let postings = match table.get_mut(term) {
                     Some(postings) => postings,
-                    None => table.entry(token.term).or_default(),
+                    None => table.entry(term.to_owned()).or_default(),
                 };
                 let posting = match postings.last_mut() {
                     Some(last) if last.doc == doc_number => last,
@@ -379,7 +489,7 @@ pub(crate) fn collect_terms(
                             questions: 0,
                         });
                         let Some(last) = postings.last_mut() else {
-                            continue;
+                            return;
                         };
                         last
                     }
@@ -388,7 +498,7 @@ pub(crate) fn collect_terms(
                 if field == Field::Questions {
                     posting.questions |= question_bit;
                 }
-            }
+            });
             field_lens[field as usize] += n_tokens;
             if field == Field::Questions && question_idx < MAX_QUESTION_INSTANCES {
                 question_lens.push(u16::try_from(n_tokens).unwrap_or(u16::MAX));
@@ -396,7 +506,7 @@ pub(crate) fn collect_terms(
         }
         lengths.push((field_lens, question_lens));
     }
-    lengths
+    (table, lengths)
 }
 
 /// Postings header bit: every field of the mask holds the term exactly once.

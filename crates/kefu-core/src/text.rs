@@ -127,93 +127,141 @@ fn classify(c: char) -> Class {
 /// ```
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
-    // The current run: its class, folded text, start offset, and per-character spans for CJK.
-    let mut run_class = Class::Other;
-    let mut run_text = String::new();
-    let mut run_start = 0;
-    let mut run_end = 0;
-    let mut cjk_chars: Vec<(String, usize, usize)> = Vec::new();
+    tokenize_each(text, |term, kind, start, end| {
+        tokens.push(Token {
+            term: term.to_owned(),
+            kind,
+            start,
+            end,
+        });
+    });
+    tokens
+}
 
+/// The tokens of [`tokenize`], in the same order, handed to `emit` as (term, kind, start, end)
+/// without a `String` each: the KB compiler sees millions of tokens, nearly all of them terms it
+/// already holds, so allocating every one cost more than the lookup it feeds.
+///
+/// ```
+/// use kefu_core::text::{tokenize, tokenize_each};
+/// let mut terms = Vec::new();
+/// tokenize_each("iPhone15退货", |term, _, _, _| terms.push(term.to_owned()));
+/// let tokens: Vec<String> = tokenize("iPhone15退货").into_iter().map(|t| t.term).collect();
+/// assert_eq!(terms, tokens);
+/// ```
+pub fn tokenize_each(text: &str, mut emit: impl FnMut(&str, TokenKind, usize, usize)) {
+    let mut run = Run::default();
     for (offset, original) in text.char_indices() {
         let end = offset + original.len_utf8();
         // Folding may change the class (full-width digits become ASCII digits), so classify the
         // folded character. A character that folds to several takes the class of the first.
-        let folded: String = fold_char(original).collect();
-        let class = folded.chars().next().map_or(Class::Other, classify);
-        if class != run_class {
-            flush(
-                run_class,
-                &run_text,
-                run_start,
-                run_end,
-                &cjk_chars,
-                &mut tokens,
-            );
-            run_class = class;
-            run_text.clear();
-            cjk_chars.clear();
-            run_start = offset;
+        // ASCII, most of an English KB, folds to one character with no table lookups.
+        if original.is_ascii() {
+            let folded = original.to_ascii_lowercase();
+            let class = if folded.is_ascii_digit() {
+                Class::Digit
+            } else if folded.is_ascii_alphabetic() {
+                Class::Letter
+            } else {
+                Class::Other
+            };
+            run.start_if_new(class, offset, &mut emit);
+            run.push(class, [folded].into_iter(), offset, end);
+        } else {
+            let mut folded = fold_char(original).peekable();
+            let class = folded.peek().map_or(Class::Other, |&first| classify(first));
+            run.start_if_new(class, offset, &mut emit);
+            run.push(class, folded, offset, end);
         }
-        run_end = end;
+    }
+    run.flush(&mut emit);
+}
+
+/// The run of same-class characters [`tokenize_each`] is in the middle of.
+#[derive(Default)]
+struct Run {
+    class: Option<Class>,
+    /// The folded letters or digits of a word or number run.
+    text: String,
+    start: usize,
+    end: usize,
+    /// The folded characters of a CJK run back to back, so a bigram is a slice of two neighbours.
+    cjk_text: String,
+    /// Per CJK character: its range in `cjk_text`, then its range in the original text.
+    cjk_chars: Vec<(usize, usize, usize, usize)>,
+    /// Scratch space for stemming, reused across words.
+    stem: Vec<u8>,
+}
+
+impl Run {
+    /// Ends the current run (emitting its tokens) when `class` differs from it.
+    fn start_if_new(
+        &mut self,
+        class: Class,
+        offset: usize,
+        emit: &mut impl FnMut(&str, TokenKind, usize, usize),
+    ) {
+        if self.class.unwrap_or(Class::Other) != class {
+            self.flush(emit);
+            self.class = Some(class);
+            self.start = offset;
+        }
+    }
+
+    fn push(
+        &mut self,
+        class: Class,
+        folded: impl Iterator<Item = char>,
+        offset: usize,
+        end: usize,
+    ) {
+        self.end = end;
         match class {
-            Class::Letter | Class::Digit => run_text.push_str(&folded),
-            Class::Cjk => cjk_chars.push((folded, offset, end)),
+            Class::Letter | Class::Digit => self.text.extend(folded),
+            Class::Cjk => {
+                let text_start = self.cjk_text.len();
+                self.cjk_text.extend(folded);
+                self.cjk_chars
+                    .push((text_start, self.cjk_text.len(), offset, end));
+            }
             Class::Other => {}
         }
     }
-    flush(
-        run_class,
-        &run_text,
-        run_start,
-        run_end,
-        &cjk_chars,
-        &mut tokens,
-    );
-    tokens
-}
 
-fn flush(
-    class: Class,
-    text: &str,
-    start: usize,
-    end: usize,
-    cjk_chars: &[(String, usize, usize)],
-    tokens: &mut Vec<Token>,
-) {
-    match class {
-        Class::Letter | Class::Digit if !text.is_empty() => tokens.push(Token {
-            term: if class == Class::Letter {
-                stem(text)
-            } else {
-                text.to_owned()
-            },
-            kind: if class == Class::Digit {
-                TokenKind::Number
-            } else {
-                TokenKind::Word
-            },
-            start,
-            end,
-        }),
-        Class::Cjk => {
-            for (index, (folded, char_start, char_end)) in cjk_chars.iter().enumerate() {
-                tokens.push(Token {
-                    term: folded.clone(),
-                    kind: TokenKind::CjkUnigram,
-                    start: *char_start,
-                    end: *char_end,
-                });
-                if let Some((next, _, next_end)) = cjk_chars.get(index + 1) {
-                    tokens.push(Token {
-                        term: format!("{folded}{next}"),
-                        kind: TokenKind::CjkBigram,
-                        start: *char_start,
-                        end: *next_end,
-                    });
+    /// Emits the run's tokens and empties it.
+    fn flush(&mut self, emit: &mut impl FnMut(&str, TokenKind, usize, usize)) {
+        match self.class {
+            Some(Class::Letter) if !self.text.is_empty() => {
+                let term = crate::stem::stem_into(&self.text, &mut self.stem);
+                emit(term, TokenKind::Word, self.start, self.end);
+            }
+            Some(Class::Digit) if !self.text.is_empty() => {
+                emit(&self.text, TokenKind::Number, self.start, self.end);
+            }
+            Some(Class::Cjk) => {
+                let chars = &self.cjk_chars;
+                for (index, &(text_start, text_end, start, end)) in chars.iter().enumerate() {
+                    emit(
+                        &self.cjk_text[text_start..text_end],
+                        TokenKind::CjkUnigram,
+                        start,
+                        end,
+                    );
+                    if let Some(&(_, next_text_end, _, next_end)) = chars.get(index + 1) {
+                        emit(
+                            &self.cjk_text[text_start..next_text_end],
+                            TokenKind::CjkBigram,
+                            start,
+                            next_end,
+                        );
+                    }
                 }
             }
+            _ => {}
         }
-        _ => {}
+        self.text.clear();
+        self.cjk_text.clear();
+        self.cjk_chars.clear();
     }
 }
 
