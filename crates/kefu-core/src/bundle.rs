@@ -121,9 +121,9 @@ impl std::error::Error for BundleError {}
 
 /// Encodes `docs` into bundle bytes. Deterministic: the same input gives the same bytes.
 pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
-    let (table, field_lens) = index::collect_terms(docs);
+    let (tables, field_lens) = index::collect_terms(docs);
     let question_counts: Vec<usize> = field_lens.iter().map(|(_, lens)| lens.len()).collect();
-    let (terms, postings) = index::encode_terms(&table, &question_counts);
+    let (terms, postings) = index::encode_terms(&tables, &question_counts);
 
     let mut store = Vec::new();
     let mut directory = Directory::default();

@@ -29,7 +29,6 @@
 //! own): FAQ matching is per paraphrase.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fst::{IntoStreamer, Streamer, automaton::Automaton};
@@ -37,7 +36,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{self, BundleError, BundleMeta};
 use crate::kb::{DocEntry, Document};
-use crate::text::{QueryTerm, TokenKind, fold_char, parse_query, tokenize, tokenize_each};
+use crate::text::{
+    QueryTerm, ShortKeyHash, TokenKind, Tokenizer, fold_char, parse_query, tokenize,
+};
 use crate::varint;
 
 /// The fields a term can occur in, in postings-mask bit order.
@@ -329,123 +330,96 @@ pub(crate) fn field_texts(doc: &Document) -> [String; NUM_FIELDS] {
 ///
 /// A hash map while collecting (a B-tree's string comparisons took a third of a 10,000-article
 /// build); each term's postings are appended in document order, since documents are read in
-/// order. `encode_terms` sorts the terms, so the output stays deterministic whatever the hash.
-pub(crate) type TermTable = HashMap<String, Postings, BuildHasherDefault<TermHasher>>;
-
-/// A multiply-rotate hash for the term table: terms are short and come from the KB's own editors,
-/// so SipHash's protection against chosen collisions buys nothing here, and its cost showed in
-/// profiles of the 10,000-article build. Iteration order never reaches the bundle (terms are
-/// sorted before encoding).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct TermHasher(u64);
-
-impl TermHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for TermHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.add(value as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// order. `encode_terms` sorts the terms, so the output stays deterministic whatever the hash
+/// ([`ShortKeyHash`]: SipHash showed in profiles of a 10,000-article build).
+pub(crate) type TermTable = HashMap<String, Postings, ShortKeyHash>;
 
 /// Each document's field lengths and the lengths of its first [`MAX_QUESTION_INSTANCES`] similar
 /// questions, for length normalisation.
 pub(crate) type FieldLengths = Vec<([u32; NUM_FIELDS], Vec<u16>)>;
 
-/// Tokenizes every field of every document into one term table, returning each field's length and
-/// the length of each of the first [`MAX_QUESTION_INSTANCES`] similar questions.
+/// Tokenizes every field of every document into term tables, one per run of consecutive
+/// documents (in document order), returning each field's length and the length of each of the
+/// first [`MAX_QUESTION_INSTANCES`] similar questions.
 ///
-/// Tokenizing is most of a build, so the documents are split into contiguous runs tokenized on
-/// their own threads, one per core. The tables are then merged in run order: every document of a
-/// later run has a higher number, so appending a term's postings keeps them in document order and
-/// the result is the same table a single thread builds, whatever the number of threads.
-pub(crate) fn collect_terms(docs: &[Document]) -> (TermTable, FieldLengths) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+/// Tokenizing is most of a build, so the runs are tokenized on one thread per core, each thread
+/// taking the next run not yet taken: a Chinese article costs several times an English one of the
+/// same size (two tokens per character), so fixed halves left one thread idle for half the time.
+/// Every run's result is kept at the run's place, so the output does not depend on which thread
+/// took what, and the tables are not merged: [`encode_terms`] reads a term's postings from each
+/// table in turn, which is document order (merging copied every postings list once more).
+pub(crate) fn collect_terms(docs: &[Document]) -> (Vec<TermTable>, FieldLengths) {
     // Below this much text a thread costs more than it saves.
     const MIN_TEXT_PER_THREAD: usize = 1 << 20;
+    // Runs per thread: enough that the last run to finish leaves little idle time.
+    const RUNS_PER_THREAD: usize = 8;
     let text_len: usize = docs.iter().map(approximate_text_len).sum();
-    let threads = threads.min(text_len / MIN_TEXT_PER_THREAD).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(text_len / MIN_TEXT_PER_THREAD)
+        .clamp(1, 8);
     if threads == 1 {
-        return collect_range(docs, 0);
+        let (table, lengths) = collect_range(docs, 0, &mut Tokenizer::remembering_stems());
+        return (vec![table], lengths);
     }
-    // Runs of about equal text rather than equal document counts: articles vary in length.
-    let mut bounds = vec![0];
-    let mut running = 0;
-    for (number, doc) in docs.iter().enumerate() {
-        running += approximate_text_len(doc);
-        if running * threads >= text_len * bounds.len() && bounds.len() < threads {
-            bounds.push(number + 1);
-        }
-    }
-    bounds.push(docs.len());
-    let parts: Vec<(TermTable, FieldLengths)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = bounds
-            .windows(2)
-            .map(|run| {
-                let (first, end) = (run[0], run[1]);
-                let slice = &docs[first..end];
-                scope.spawn(move || collect_range(slice, first as u32))
+    let run_len = docs.len().div_ceil(threads * RUNS_PER_THREAD).max(1);
+    let runs: Vec<&[Document]> = docs.chunks(run_len).collect();
+    let first_of = |run: usize| u32::try_from(run * run_len).unwrap_or(u32::MAX);
+    let next_run = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<Option<(TermTable, FieldLengths)>> = runs.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut tokenizer = Tokenizer::remembering_stems();
+                    let mut finished = Vec::new();
+                    loop {
+                        let run = next_run.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(run_docs) = runs.get(run) else {
+                            return finished;
+                        };
+                        finished
+                            .push((run, collect_range(run_docs, first_of(run), &mut tokenizer)));
+                    }
+                })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    let mut parts = parts.into_iter();
-    let (mut table, mut lengths) = parts.next().unwrap_or_default();
-    for (part_table, part_lengths) in parts {
-        lengths.extend(part_lengths);
-        for (term, postings) in part_table {
-            match table.get_mut(term.as_str()) {
-                Some(existing) => existing.extend(postings),
-                None => {
-                    table.insert(term, postings);
+        for handle in handles {
+            let finished = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (run, result) in finished {
+                if let Some(slot) = done.get_mut(run) {
+                    *slot = Some(result);
                 }
             }
         }
+    });
+    let mut tables = Vec::with_capacity(runs.len());
+    let mut lengths = Vec::with_capacity(docs.len());
+    for (run, (result, run_docs)) in done.into_iter().zip(&runs).enumerate() {
+        // Every run was taken by exactly one thread; tokenizing here only guards the invariant.
+        let (table, run_lengths) = result.unwrap_or_else(|| {
+            collect_range(run_docs, first_of(run), &mut Tokenizer::remembering_stems())
+        });
+        tables.push(table);
+        lengths.extend(run_lengths);
     }
-    (table, lengths)
+    (tables, lengths)
 }
 
-/// The bytes of text a document gives the tokenizer, roughly (to balance the threads' work).
+/// The bytes of text a document gives the tokenizer, roughly (to decide whether threads pay).
 fn approximate_text_len(doc: &Document) -> usize {
     let body: usize = doc.body.len() * 64;
     doc.title.len() + doc.similar.iter().map(String::len).sum::<usize>() + body
 }
 
 /// [`collect_terms`] for `docs`, numbered from `first`.
-fn collect_range(docs: &[Document], first: u32) -> (TermTable, FieldLengths) {
+fn collect_range(
+    docs: &[Document],
+    first: u32,
+    tokenizer: &mut Tokenizer,
+) -> (TermTable, FieldLengths) {
     let mut table = TermTable::default();
     let mut lengths = Vec::with_capacity(docs.len());
     for (doc_number, doc) in (first..).zip(docs) {
@@ -472,7 +446,7 @@ fn collect_range(docs: &[Document], first: u32) -> (TermTable, FieldLengths) {
                 0
             };
             let mut n_tokens = 0u32;
-            tokenize_each(text, |term, _, _, _| {
+            tokenizer.each(text, |term, _, _, _| {
                 n_tokens += 1;
                 // Look up by &str first: most tokens repeat a term already seen, and only a new
                 // term needs a String of its own.
@@ -518,19 +492,28 @@ const DELTA_INLINE: u8 = 7;
 /// Encodes the term table as (fst map bytes, postings bytes). `question_counts` gives, per
 /// document, how many similar questions have a bit of their own (those beyond
 /// [`MAX_QUESTION_INSTANCES`] do not): with at most one, the questions mask is implied.
-pub(crate) fn encode_terms(table: &TermTable, question_counts: &[usize]) -> (Vec<u8>, Vec<u8>) {
+///
+/// `tables` are [`collect_terms`]'s, one per run of documents in document order: a term's postings
+/// list is its list in each table in turn.
+pub(crate) fn encode_terms(tables: &[TermTable], question_counts: &[usize]) -> (Vec<u8>, Vec<u8>) {
     let mut postings = Vec::new();
     let mut builder = fst::MapBuilder::memory();
-    let mut terms: Vec<(&String, &Postings)> = table.iter().collect();
-    terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (term, docs) in terms {
-        // Keys are sorted and unique (they come from a map), which is all `insert` can reject.
+    let mut terms: Vec<&str> = tables
+        .iter()
+        .flat_map(|table| table.keys().map(String::as_str))
+        .collect();
+    terms.sort_unstable();
+    terms.dedup();
+    for term in terms {
+        // Keys are sorted and unique (deduplicated above), which is all `insert` can reject.
         if builder.insert(term, postings.len() as u64).is_err() {
             continue;
         }
-        varint::write(&mut postings, docs.len() as u64);
+        let lists = tables.iter().filter_map(|table| table.get(term));
+        let df: usize = lists.clone().map(Vec::len).sum();
+        varint::write(&mut postings, df as u64);
         let mut previous = 0u32;
-        for posting in docs {
+        for posting in lists.flatten() {
             let (doc_number, freqs) = (posting.doc, &posting.freqs);
             let delta = doc_number - previous;
             previous = doc_number;

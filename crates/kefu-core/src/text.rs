@@ -149,32 +149,128 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 /// let tokens: Vec<String> = tokenize("iPhone15退货").into_iter().map(|t| t.term).collect();
 /// assert_eq!(terms, tokens);
 /// ```
-pub fn tokenize_each(text: &str, mut emit: impl FnMut(&str, TokenKind, usize, usize)) {
-    let mut run = Run::default();
-    for (offset, original) in text.char_indices() {
-        let end = offset + original.len_utf8();
-        // Folding may change the class (full-width digits become ASCII digits), so classify the
-        // folded character. A character that folds to several takes the class of the first.
-        // ASCII, most of an English KB, folds to one character with no table lookups.
-        if original.is_ascii() {
-            let folded = original.to_ascii_lowercase();
-            let class = if folded.is_ascii_digit() {
-                Class::Digit
-            } else if folded.is_ascii_alphabetic() {
-                Class::Letter
-            } else {
-                Class::Other
-            };
-            run.start_if_new(class, offset, &mut emit);
-            run.push(class, [folded].into_iter(), offset, end);
-        } else {
-            let mut folded = fold_char(original).peekable();
-            let class = folded.peek().map_or(Class::Other, |&first| classify(first));
-            run.start_if_new(class, offset, &mut emit);
-            run.push(class, folded, offset, end);
+pub fn tokenize_each(text: &str, emit: impl FnMut(&str, TokenKind, usize, usize)) {
+    Tokenizer::default().each(text, emit);
+}
+
+/// Stems remembered by [`Tokenizer::remembering_stems`] at most; past this many distinct words
+/// the rest are stemmed each time, so a KB of random strings cannot grow the memory without end.
+const MAX_REMEMBERED_STEMS: usize = 1 << 17;
+
+/// [`tokenize_each`] for many texts in a row, reusing its buffers from one text to the next.
+///
+/// ```
+/// use kefu_core::text::{Tokenizer, tokenize};
+/// let mut tokenizer = Tokenizer::remembering_stems();
+/// for text in ["Refunded refunds", "iPhone15退货"] {
+///     let mut terms = Vec::new();
+///     tokenizer.each(text, |term, _, _, _| terms.push(term.to_owned()));
+///     let tokens: Vec<String> = tokenize(text).into_iter().map(|t| t.term).collect();
+///     assert_eq!(terms, tokens);
+/// }
+/// ```
+#[derive(Default)]
+pub struct Tokenizer {
+    run: Run,
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokenizer").finish_non_exhaustive()
+    }
+}
+
+impl Tokenizer {
+    /// A tokenizer that remembers the stem of each English word it has stemmed: the KB compiler
+    /// stems the same few thousand words millions of times, and Porter's suffix rules were a tenth
+    /// of a 10,000-article build. Not worth it for one short query.
+    pub fn remembering_stems() -> Tokenizer {
+        Tokenizer {
+            run: Run {
+                stems: Some(StemMap::default()),
+                ..Run::default()
+            },
         }
     }
-    run.flush(&mut emit);
+
+    /// The tokens of `text`, exactly as [`tokenize_each`] gives them.
+    pub fn each(&mut self, text: &str, mut emit: impl FnMut(&str, TokenKind, usize, usize)) {
+        let run = &mut self.run;
+        run.class = None;
+        for (offset, original) in text.char_indices() {
+            let end = offset + original.len_utf8();
+            // Folding may change the class (full-width digits become ASCII digits), so classify
+            // the folded character. A character that folds to several takes the class of the
+            // first. ASCII, most of an English KB, folds to one character with no table lookups.
+            if original.is_ascii() {
+                let folded = original.to_ascii_lowercase();
+                let class = if folded.is_ascii_digit() {
+                    Class::Digit
+                } else if folded.is_ascii_alphabetic() {
+                    Class::Letter
+                } else {
+                    Class::Other
+                };
+                run.start_if_new(class, offset, &mut emit);
+                run.push(class, [folded].into_iter(), offset, end);
+            } else {
+                let mut folded = fold_char(original).peekable();
+                let class = folded.peek().map_or(Class::Other, |&first| classify(first));
+                run.start_if_new(class, offset, &mut emit);
+                run.push(class, folded, offset, end);
+            }
+        }
+        run.flush(&mut emit);
+        run.class = None;
+    }
+}
+
+/// Folded word → its stem.
+type StemMap = std::collections::HashMap<String, String, ShortKeyHash>;
+
+/// Hashing for maps keyed by short strings the KB's editors wrote (terms, words): a
+/// multiply-rotate hash, several times cheaper than SipHash on such keys. SipHash's protection
+/// against chosen collisions buys nothing for text from the KB itself, and no caller depends on
+/// the iteration order (the term table is sorted before encoding).
+pub(crate) type ShortKeyHash = std::hash::BuildHasherDefault<ShortKeyHasher>;
+
+/// The hasher of [`ShortKeyHash`].
+#[derive(Default, Clone, Copy)]
+pub(crate) struct ShortKeyHasher(u64);
+
+impl ShortKeyHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for ShortKeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The run of same-class characters [`tokenize_each`] is in the middle of.
@@ -191,6 +287,8 @@ struct Run {
     cjk_chars: Vec<(usize, usize, usize, usize)>,
     /// Scratch space for stemming, reused across words.
     stem: Vec<u8>,
+    /// Stems already worked out, when the tokenizer remembers them.
+    stems: Option<StemMap>,
 }
 
 impl Run {
@@ -232,7 +330,21 @@ impl Run {
     fn flush(&mut self, emit: &mut impl FnMut(&str, TokenKind, usize, usize)) {
         match self.class {
             Some(Class::Letter) if !self.text.is_empty() => {
-                let term = crate::stem::stem_into(&self.text, &mut self.stem);
+                let word = self.text.as_str();
+                let remembered = match &mut self.stems {
+                    Some(stems) => {
+                        if stems.len() < MAX_REMEMBERED_STEMS && !stems.contains_key(word) {
+                            let stemmed = crate::stem::stem_into(word, &mut self.stem).to_owned();
+                            stems.insert(word.to_owned(), stemmed);
+                        }
+                        stems.get(word)
+                    }
+                    None => None,
+                };
+                let term = match remembered {
+                    Some(stemmed) => stemmed.as_str(),
+                    None => crate::stem::stem_into(word, &mut self.stem),
+                };
                 emit(term, TokenKind::Word, self.start, self.end);
             }
             Some(Class::Digit) if !self.text.is_empty() => {
