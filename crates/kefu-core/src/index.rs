@@ -351,13 +351,22 @@ pub(crate) type FieldLengths = Vec<([u32; NUM_FIELDS], Vec<u16>)>;
 pub(crate) fn collect_terms(docs: &[Document]) -> (Vec<TermTable>, FieldLengths) {
     // Below this much text a thread costs more than it saves.
     const MIN_TEXT_PER_THREAD: usize = 1 << 20;
-    // Runs per thread: enough that the last run to finish leaves little idle time.
-    const RUNS_PER_THREAD: usize = 8;
     let text_len: usize = docs.iter().map(approximate_text_len).sum();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(text_len / MIN_TEXT_PER_THREAD)
-        .clamp(1, 8);
+        .min(text_len / MIN_TEXT_PER_THREAD);
+    collect_terms_on(docs, threads)
+}
+
+/// [`collect_terms`] on `threads` threads (1 to 8; one means none started). The result is the
+/// same for any number (a test checks that).
+pub(crate) fn collect_terms_on(
+    docs: &[Document],
+    threads: usize,
+) -> (Vec<TermTable>, FieldLengths) {
+    // Runs per thread: enough that the last run to finish leaves little idle time.
+    const RUNS_PER_THREAD: usize = 8;
+    let threads = threads.clamp(1, 8);
     if threads == 1 {
         let (table, lengths) = collect_range(docs, 0, &mut Tokenizer::remembering_stems());
         return (vec![table], lengths);

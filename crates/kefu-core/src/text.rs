@@ -502,6 +502,31 @@ mod tests {
     }
 
     #[test]
+    fn a_reused_tokenizer_gives_what_tokenize_gives() {
+        let texts = [
+            "Refunded refunds, refunding: REFUNDED",
+            "ＡＢＣ１２３\u{3000}订单 運費退貨 iPhone15退货",
+            "",
+            "refunds İstanbul ñandú 123abc",
+            "退货运费 refunds shipping shipped",
+        ];
+        for mut tokenizer in [Tokenizer::default(), Tokenizer::remembering_stems()] {
+            for text in texts.iter().chain(texts.iter()) {
+                let mut tokens = Vec::new();
+                tokenizer.each(text, |term, kind, start, end| {
+                    tokens.push(Token {
+                        term: term.to_owned(),
+                        kind,
+                        start,
+                        end,
+                    });
+                });
+                assert_eq!(tokens, tokenize(text), "{text}");
+            }
+        }
+    }
+
+    #[test]
     fn english_words_are_stemmed_so_inflections_meet() {
         check("Refunded refunds", expect!["refund@0..8 refund@9..16"]);
     }
