@@ -29,7 +29,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crc32::crc32;
-use crate::index::{self, DocRecord, NUM_FIELDS, TermTable};
+use crate::index::{self, DocRecord, NUM_FIELDS};
 use crate::kb::{Block, DocEntry, DocKind, Document, Inline};
 
 /// The first eight bytes of every bundle.
@@ -121,10 +121,9 @@ impl std::error::Error for BundleError {}
 
 /// Encodes `docs` into bundle bytes. Deterministic: the same input gives the same bytes.
 pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
-    let mut table = TermTable::new();
-    let field_lens = index::collect_terms(docs, &mut table);
+    let (tables, field_lens) = index::collect_terms(docs);
     let question_counts: Vec<usize> = field_lens.iter().map(|(_, lens)| lens.len()).collect();
-    let (terms, postings) = index::encode_terms(&table, &question_counts);
+    let (terms, postings) = index::encode_terms(&tables, &question_counts);
 
     let mut store = Vec::new();
     let mut directory = Directory::default();
@@ -505,5 +504,56 @@ fn term_kind(term: &str) -> usize {
         2
     } else {
         3
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{collect_terms_on, encode_terms};
+    use crate::kb::Inline;
+
+    /// Documents in both scripts, of uneven lengths, some with similar questions.
+    fn documents() -> Vec<Document> {
+        let english = "Refunds are processed within five working days after the returned parcel \
+                       arrives; shipping fees for exchanges are refunded too";
+        let chinese = "退货运费由商家承担，退款将在收到退回的包裹后五个工作日内原路退回，運費退貨";
+        (0..300)
+            .map(|n| {
+                let zh = n % 3 == 0;
+                let text = if zh { chinese } else { english };
+                let cut = text.char_indices().nth(n % 40).map_or(0, |(at, _)| at);
+                let body = format!("{} {n} {}", &text[cut..], text.repeat(n % 7));
+                Document {
+                    id: format!("doc-{n}"),
+                    kind: DocKind::Article,
+                    locale: if zh { "zh-CN" } else { "en" }.into(),
+                    title: text[..cut].to_owned(),
+                    category: format!("c{}", n % 5),
+                    tags: vec![format!("tag{}", n % 4)],
+                    similar: (0..n % 4)
+                        .map(|q| format!("{q} {}", &text[cut..]))
+                        .collect(),
+                    body: vec![Block::Paragraph(vec![Inline::Text(body)])],
+                    pages: Vec::new(),
+                    flow: None,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn terms_and_postings_do_not_depend_on_the_number_of_threads() {
+        let docs = documents();
+        let encoded_on = |threads| {
+            let (tables, lengths) = collect_terms_on(&docs, threads);
+            let counts: Vec<usize> = lengths.iter().map(|(_, lens)| lens.len()).collect();
+            (encode_terms(&tables, &counts), lengths)
+        };
+        let one = encoded_on(1);
+        assert!(!one.0.1.is_empty());
+        for threads in [2, 3, 8] {
+            assert!(encoded_on(threads) == one, "{threads} threads");
+        }
     }
 }

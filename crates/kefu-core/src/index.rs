@@ -28,7 +28,7 @@
 //! score of a single phrasing (the title or one similar question, scored the same way on its
 //! own): FAQ matching is per paraphrase.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fst::{IntoStreamer, Streamer, automaton::Automaton};
@@ -36,7 +36,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{self, BundleError, BundleMeta};
 use crate::kb::{DocEntry, Document};
-use crate::text::{QueryTerm, TokenKind, fold_char, parse_query, tokenize};
+use crate::text::{
+    QueryTerm, ShortKeyHash, TokenKind, Tokenizer, fold_char, parse_query, tokenize,
+};
 use crate::varint;
 
 /// The fields a term can occur in, in postings-mask bit order.
@@ -353,18 +355,108 @@ pub(crate) fn field_texts(doc: &Document) -> [String; NUM_FIELDS] {
 ///
 /// A hash map while collecting (a B-tree's string comparisons took a third of a 10,000-article
 /// build); each term's postings are appended in document order, since documents are read in
-/// order. `encode_terms` sorts the terms, so the output stays deterministic.
-pub(crate) type TermTable = std::collections::HashMap<String, Postings>;
+/// order. `encode_terms` sorts the terms, so the output stays deterministic whatever the hash
+/// ([`ShortKeyHash`]: SipHash showed in profiles of a 10,000-article build).
+pub(crate) type TermTable = HashMap<String, Postings, ShortKeyHash>;
 
-/// Tokenizes every field of every document into the term table, returning each field's length and
-/// the length of each of the first [`MAX_QUESTION_INSTANCES`] similar questions.
-pub(crate) fn collect_terms(
+/// Each document's field lengths and the lengths of its first [`MAX_QUESTION_INSTANCES`] similar
+/// questions, for length normalisation.
+pub(crate) type FieldLengths = Vec<([u32; NUM_FIELDS], Vec<u16>)>;
+
+/// Tokenizes every field of every document into term tables, one per run of consecutive
+/// documents (in document order), returning each field's length and the length of each of the
+/// first [`MAX_QUESTION_INSTANCES`] similar questions.
+///
+/// Tokenizing is most of a build, so the runs are tokenized on one thread per core, each thread
+/// taking the next run not yet taken: a Chinese article costs several times an English one of the
+/// same size (two tokens per character), so fixed halves left one thread idle for half the time.
+/// Every run's result is kept at the run's place, so the output does not depend on which thread
+/// took what, and the tables are not merged: [`encode_terms`] reads a term's postings from each
+/// table in turn, which is document order (merging copied every postings list once more).
+pub(crate) fn collect_terms(docs: &[Document]) -> (Vec<TermTable>, FieldLengths) {
+    // Below this much text a thread costs more than it saves.
+    const MIN_TEXT_PER_THREAD: usize = 1 << 20;
+    let text_len: usize = docs.iter().map(approximate_text_len).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(text_len / MIN_TEXT_PER_THREAD);
+    collect_terms_on(docs, threads)
+}
+
+/// [`collect_terms`] on `threads` threads (1 to 8; one means none started). The result is the
+/// same for any number (a test checks that).
+pub(crate) fn collect_terms_on(
     docs: &[Document],
-    table: &mut TermTable,
-) -> Vec<([u32; NUM_FIELDS], Vec<u16>)> {
+    threads: usize,
+) -> (Vec<TermTable>, FieldLengths) {
+    // Runs per thread: enough that the last run to finish leaves little idle time.
+    const RUNS_PER_THREAD: usize = 8;
+    let threads = threads.clamp(1, 8);
+    if threads == 1 {
+        let (table, lengths) = collect_range(docs, 0, &mut Tokenizer::remembering_stems());
+        return (vec![table], lengths);
+    }
+    let run_len = docs.len().div_ceil(threads * RUNS_PER_THREAD).max(1);
+    let runs: Vec<&[Document]> = docs.chunks(run_len).collect();
+    let first_of = |run: usize| u32::try_from(run * run_len).unwrap_or(u32::MAX);
+    let next_run = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<Option<(TermTable, FieldLengths)>> = runs.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut tokenizer = Tokenizer::remembering_stems();
+                    let mut finished = Vec::new();
+                    loop {
+                        let run = next_run.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(run_docs) = runs.get(run) else {
+                            return finished;
+                        };
+                        finished
+                            .push((run, collect_range(run_docs, first_of(run), &mut tokenizer)));
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            let finished = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (run, result) in finished {
+                if let Some(slot) = done.get_mut(run) {
+                    *slot = Some(result);
+                }
+            }
+        }
+    });
+    let mut tables = Vec::with_capacity(runs.len());
     let mut lengths = Vec::with_capacity(docs.len());
-    for (doc_number, doc) in docs.iter().enumerate() {
-        let doc_number = doc_number as u32;
+    for (run, (result, run_docs)) in done.into_iter().zip(&runs).enumerate() {
+        // Every run was taken by exactly one thread; tokenizing here only guards the invariant.
+        let (table, run_lengths) = result.unwrap_or_else(|| {
+            collect_range(run_docs, first_of(run), &mut Tokenizer::remembering_stems())
+        });
+        tables.push(table);
+        lengths.extend(run_lengths);
+    }
+    (tables, lengths)
+}
+
+/// The bytes of text a document gives the tokenizer, roughly (to decide whether threads pay).
+fn approximate_text_len(doc: &Document) -> usize {
+    let body: usize = doc.body.len() * 64;
+    doc.title.len() + doc.similar.iter().map(String::len).sum::<usize>() + body
+}
+
+/// [`collect_terms`] for `docs`, numbered from `first`.
+fn collect_range(
+    docs: &[Document],
+    first: u32,
+    tokenizer: &mut Tokenizer,
+) -> (TermTable, FieldLengths) {
+    let mut table = TermTable::default();
+    let mut lengths = Vec::with_capacity(docs.len());
+    for (doc_number, doc) in (first..).zip(docs) {
         let mut field_lens = [0u32; NUM_FIELDS];
         let mut question_lens = Vec::new();
         let [title, _, keywords, body] = field_texts(doc);
@@ -388,12 +480,13 @@ pub(crate) fn collect_terms(
                 0
             };
             let mut n_tokens = 0u32;
-            for token in tokenize(text) {
+            tokenizer.each(text, |term, _, _, _| {
                 n_tokens += 1;
-                // Look up by &str first: most tokens repeat a term already seen.
-                let postings = match table.get_mut(token.term.as_str()) {
+                // Look up by &str first: most tokens repeat a term already seen, and only a new
+                // term needs a String of its own.
+                let postings = match table.get_mut(term) {
                     Some(postings) => postings,
-                    None => table.entry(token.term).or_default(),
+                    None => table.entry(term.to_owned()).or_default(),
                 };
                 let posting = match postings.last_mut() {
                     Some(last) if last.doc == doc_number => last,
@@ -404,7 +497,7 @@ pub(crate) fn collect_terms(
                             questions: 0,
                         });
                         let Some(last) = postings.last_mut() else {
-                            continue;
+                            return;
                         };
                         last
                     }
@@ -413,7 +506,7 @@ pub(crate) fn collect_terms(
                 if field == Field::Questions {
                     posting.questions |= question_bit;
                 }
-            }
+            });
             field_lens[field as usize] += n_tokens;
             if field == Field::Questions && question_idx < MAX_QUESTION_INSTANCES {
                 question_lens.push(u16::try_from(n_tokens).unwrap_or(u16::MAX));
@@ -421,7 +514,7 @@ pub(crate) fn collect_terms(
         }
         lengths.push((field_lens, question_lens));
     }
-    lengths
+    (table, lengths)
 }
 
 /// Postings header bit: every field of the mask holds the term exactly once.
@@ -433,19 +526,28 @@ const DELTA_INLINE: u8 = 7;
 /// Encodes the term table as (fst map bytes, postings bytes). `question_counts` gives, per
 /// document, how many similar questions have a bit of their own (those beyond
 /// [`MAX_QUESTION_INSTANCES`] do not): with at most one, the questions mask is implied.
-pub(crate) fn encode_terms(table: &TermTable, question_counts: &[usize]) -> (Vec<u8>, Vec<u8>) {
+///
+/// `tables` are [`collect_terms`]'s, one per run of documents in document order: a term's postings
+/// list is its list in each table in turn.
+pub(crate) fn encode_terms(tables: &[TermTable], question_counts: &[usize]) -> (Vec<u8>, Vec<u8>) {
     let mut postings = Vec::new();
     let mut builder = fst::MapBuilder::memory();
-    let mut terms: Vec<(&String, &Postings)> = table.iter().collect();
-    terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (term, docs) in terms {
-        // Keys are sorted and unique (they come from a map), which is all `insert` can reject.
+    let mut terms: Vec<&str> = tables
+        .iter()
+        .flat_map(|table| table.keys().map(String::as_str))
+        .collect();
+    terms.sort_unstable();
+    terms.dedup();
+    for term in terms {
+        // Keys are sorted and unique (deduplicated above), which is all `insert` can reject.
         if builder.insert(term, postings.len() as u64).is_err() {
             continue;
         }
-        varint::write(&mut postings, docs.len() as u64);
+        let lists = tables.iter().filter_map(|table| table.get(term));
+        let df: usize = lists.clone().map(Vec::len).sum();
+        varint::write(&mut postings, df as u64);
         let mut previous = 0u32;
-        for posting in docs {
+        for posting in lists.flatten() {
             let (doc_number, freqs) = (posting.doc, &posting.freqs);
             let delta = doc_number - previous;
             previous = doc_number;

@@ -14,18 +14,27 @@
 /// assert_eq!(stem("delivery"), "deliveri");
 /// ```
 pub fn stem(word: &str) -> String {
+    stem_into(word, &mut Vec::new()).to_owned()
+}
+
+/// The Porter stem of `word`, built in `scratch` (reused across words by the tokenizer, so
+/// stemming allocates nothing once the buffer has grown); `word` itself when it is not stemmed.
+pub(crate) fn stem_into<'a>(word: &'a str, scratch: &'a mut Vec<u8>) -> &'a str {
     if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return word.to_owned();
+        return word;
     }
-    let mut w = word.as_bytes().to_vec();
-    step1a(&mut w);
-    step1b(&mut w);
-    step1c(&mut w);
-    step2(&mut w);
-    step3(&mut w);
-    step4(&mut w);
-    step5(&mut w);
-    String::from_utf8(w).unwrap_or_else(|_| word.to_owned())
+    scratch.clear();
+    scratch.extend_from_slice(word.as_bytes());
+    let w = scratch;
+    step1a(w);
+    step1b(w);
+    step1c(w);
+    step2(w);
+    step3(w);
+    step4(w);
+    step5(w);
+    // Only ASCII letters went in and only ASCII letters are written, so this cannot fail.
+    std::str::from_utf8(w).unwrap_or(word)
 }
 
 /// Whether `w` ends with `suffix`, compared from the last byte: most suffixes fail on it, and

@@ -127,93 +127,253 @@ fn classify(c: char) -> Class {
 /// ```
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
-    // The current run: its class, folded text, start offset, and per-character spans for CJK.
-    let mut run_class = Class::Other;
-    let mut run_text = String::new();
-    let mut run_start = 0;
-    let mut run_end = 0;
-    let mut cjk_chars: Vec<(String, usize, usize)> = Vec::new();
-
-    for (offset, original) in text.char_indices() {
-        let end = offset + original.len_utf8();
-        // Folding may change the class (full-width digits become ASCII digits), so classify the
-        // folded character. A character that folds to several takes the class of the first.
-        let folded: String = fold_char(original).collect();
-        let class = folded.chars().next().map_or(Class::Other, classify);
-        if class != run_class {
-            flush(
-                run_class,
-                &run_text,
-                run_start,
-                run_end,
-                &cjk_chars,
-                &mut tokens,
-            );
-            run_class = class;
-            run_text.clear();
-            cjk_chars.clear();
-            run_start = offset;
-        }
-        run_end = end;
-        match class {
-            Class::Letter | Class::Digit => run_text.push_str(&folded),
-            Class::Cjk => cjk_chars.push((folded, offset, end)),
-            Class::Other => {}
-        }
-    }
-    flush(
-        run_class,
-        &run_text,
-        run_start,
-        run_end,
-        &cjk_chars,
-        &mut tokens,
-    );
+    tokenize_each(text, |term, kind, start, end| {
+        tokens.push(Token {
+            term: term.to_owned(),
+            kind,
+            start,
+            end,
+        });
+    });
     tokens
 }
 
-fn flush(
-    class: Class,
-    text: &str,
-    start: usize,
-    end: usize,
-    cjk_chars: &[(String, usize, usize)],
-    tokens: &mut Vec<Token>,
-) {
-    match class {
-        Class::Letter | Class::Digit if !text.is_empty() => tokens.push(Token {
-            term: if class == Class::Letter {
-                stem(text)
-            } else {
-                text.to_owned()
+/// The tokens of [`tokenize`], in the same order, handed to `emit` as (term, kind, start, end)
+/// without a `String` each: the KB compiler sees millions of tokens, nearly all of them terms it
+/// already holds, so allocating every one cost more than the lookup it feeds.
+///
+/// ```
+/// use kefu_core::text::{tokenize, tokenize_each};
+/// let mut terms = Vec::new();
+/// tokenize_each("iPhone15退货", |term, _, _, _| terms.push(term.to_owned()));
+/// let tokens: Vec<String> = tokenize("iPhone15退货").into_iter().map(|t| t.term).collect();
+/// assert_eq!(terms, tokens);
+/// ```
+pub fn tokenize_each(text: &str, emit: impl FnMut(&str, TokenKind, usize, usize)) {
+    Tokenizer::default().each(text, emit);
+}
+
+/// Stems remembered by [`Tokenizer::remembering_stems`] at most; past this many distinct words
+/// the rest are stemmed each time, so a KB of random strings cannot grow the memory without end.
+const MAX_REMEMBERED_STEMS: usize = 1 << 17;
+
+/// [`tokenize_each`] for many texts in a row, reusing its buffers from one text to the next.
+///
+/// ```
+/// use kefu_core::text::{Tokenizer, tokenize};
+/// let mut tokenizer = Tokenizer::remembering_stems();
+/// for text in ["Refunded refunds", "iPhone15退货"] {
+///     let mut terms = Vec::new();
+///     tokenizer.each(text, |term, _, _, _| terms.push(term.to_owned()));
+///     let tokens: Vec<String> = tokenize(text).into_iter().map(|t| t.term).collect();
+///     assert_eq!(terms, tokens);
+/// }
+/// ```
+#[derive(Default)]
+pub struct Tokenizer {
+    run: Run,
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokenizer").finish_non_exhaustive()
+    }
+}
+
+impl Tokenizer {
+    /// A tokenizer that remembers the stem of each English word it has stemmed: the KB compiler
+    /// stems the same few thousand words millions of times, and Porter's suffix rules were a tenth
+    /// of a 10,000-article build. Not worth it for one short query.
+    pub fn remembering_stems() -> Tokenizer {
+        Tokenizer {
+            run: Run {
+                stems: Some(StemMap::default()),
+                ..Run::default()
             },
-            kind: if class == Class::Digit {
-                TokenKind::Number
+        }
+    }
+
+    /// The tokens of `text`, exactly as [`tokenize_each`] gives them.
+    pub fn each(&mut self, text: &str, mut emit: impl FnMut(&str, TokenKind, usize, usize)) {
+        let run = &mut self.run;
+        run.class = None;
+        for (offset, original) in text.char_indices() {
+            let end = offset + original.len_utf8();
+            // Folding may change the class (full-width digits become ASCII digits), so classify
+            // the folded character. A character that folds to several takes the class of the
+            // first. ASCII, most of an English KB, folds to one character with no table lookups.
+            if original.is_ascii() {
+                let folded = original.to_ascii_lowercase();
+                let class = if folded.is_ascii_digit() {
+                    Class::Digit
+                } else if folded.is_ascii_alphabetic() {
+                    Class::Letter
+                } else {
+                    Class::Other
+                };
+                run.start_if_new(class, offset, &mut emit);
+                run.push(class, [folded].into_iter(), offset, end);
             } else {
-                TokenKind::Word
-            },
-            start,
-            end,
-        }),
-        Class::Cjk => {
-            for (index, (folded, char_start, char_end)) in cjk_chars.iter().enumerate() {
-                tokens.push(Token {
-                    term: folded.clone(),
-                    kind: TokenKind::CjkUnigram,
-                    start: *char_start,
-                    end: *char_end,
-                });
-                if let Some((next, _, next_end)) = cjk_chars.get(index + 1) {
-                    tokens.push(Token {
-                        term: format!("{folded}{next}"),
-                        kind: TokenKind::CjkBigram,
-                        start: *char_start,
-                        end: *next_end,
-                    });
-                }
+                let mut folded = fold_char(original).peekable();
+                let class = folded.peek().map_or(Class::Other, |&first| classify(first));
+                run.start_if_new(class, offset, &mut emit);
+                run.push(class, folded, offset, end);
             }
         }
-        _ => {}
+        run.flush(&mut emit);
+        run.class = None;
+    }
+}
+
+/// Folded word → its stem.
+type StemMap = std::collections::HashMap<String, String, ShortKeyHash>;
+
+/// Hashing for maps keyed by short strings the KB's editors wrote (terms, words): a
+/// multiply-rotate hash, several times cheaper than SipHash on such keys. SipHash's protection
+/// against chosen collisions buys nothing for text from the KB itself, and no caller depends on
+/// the iteration order (the term table is sorted before encoding).
+pub(crate) type ShortKeyHash = std::hash::BuildHasherDefault<ShortKeyHasher>;
+
+/// The hasher of [`ShortKeyHash`].
+#[derive(Default, Clone, Copy)]
+pub(crate) struct ShortKeyHasher(u64);
+
+impl ShortKeyHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for ShortKeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The run of same-class characters [`tokenize_each`] is in the middle of.
+#[derive(Default)]
+struct Run {
+    class: Option<Class>,
+    /// The folded letters or digits of a word or number run.
+    text: String,
+    start: usize,
+    end: usize,
+    /// The folded characters of a CJK run back to back, so a bigram is a slice of two neighbours.
+    cjk_text: String,
+    /// Per CJK character: its range in `cjk_text`, then its range in the original text.
+    cjk_chars: Vec<(usize, usize, usize, usize)>,
+    /// Scratch space for stemming, reused across words.
+    stem: Vec<u8>,
+    /// Stems already worked out, when the tokenizer remembers them.
+    stems: Option<StemMap>,
+}
+
+impl Run {
+    /// Ends the current run (emitting its tokens) when `class` differs from it.
+    fn start_if_new(
+        &mut self,
+        class: Class,
+        offset: usize,
+        emit: &mut impl FnMut(&str, TokenKind, usize, usize),
+    ) {
+        if self.class.unwrap_or(Class::Other) != class {
+            self.flush(emit);
+            self.class = Some(class);
+            self.start = offset;
+        }
+    }
+
+    fn push(
+        &mut self,
+        class: Class,
+        folded: impl Iterator<Item = char>,
+        offset: usize,
+        end: usize,
+    ) {
+        self.end = end;
+        match class {
+            Class::Letter | Class::Digit => self.text.extend(folded),
+            Class::Cjk => {
+                let text_start = self.cjk_text.len();
+                self.cjk_text.extend(folded);
+                self.cjk_chars
+                    .push((text_start, self.cjk_text.len(), offset, end));
+            }
+            Class::Other => {}
+        }
+    }
+
+    /// Emits the run's tokens and empties it.
+    fn flush(&mut self, emit: &mut impl FnMut(&str, TokenKind, usize, usize)) {
+        match self.class {
+            Some(Class::Letter) if !self.text.is_empty() => {
+                let word = self.text.as_str();
+                let remembered = match &mut self.stems {
+                    Some(stems) => {
+                        if stems.len() < MAX_REMEMBERED_STEMS && !stems.contains_key(word) {
+                            let stemmed = crate::stem::stem_into(word, &mut self.stem).to_owned();
+                            stems.insert(word.to_owned(), stemmed);
+                        }
+                        stems.get(word)
+                    }
+                    None => None,
+                };
+                let term = match remembered {
+                    Some(stemmed) => stemmed.as_str(),
+                    None => crate::stem::stem_into(word, &mut self.stem),
+                };
+                emit(term, TokenKind::Word, self.start, self.end);
+            }
+            Some(Class::Digit) if !self.text.is_empty() => {
+                emit(&self.text, TokenKind::Number, self.start, self.end);
+            }
+            Some(Class::Cjk) => {
+                let chars = &self.cjk_chars;
+                for (index, &(text_start, text_end, start, end)) in chars.iter().enumerate() {
+                    emit(
+                        &self.cjk_text[text_start..text_end],
+                        TokenKind::CjkUnigram,
+                        start,
+                        end,
+                    );
+                    if let Some(&(_, next_text_end, _, next_end)) = chars.get(index + 1) {
+                        emit(
+                            &self.cjk_text[text_start..next_text_end],
+                            TokenKind::CjkBigram,
+                            start,
+                            next_end,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.text.clear();
+        self.cjk_text.clear();
+        self.cjk_chars.clear();
     }
 }
 
@@ -393,6 +553,31 @@ mod tests {
             expect!["运@0..3 运费@0..6 费@3..6 费退@3..9 退@6..9 退货@6..12 货@9..12"],
         );
         assert_eq!(parse_query("登錄"), parse_query("登录"));
+    }
+
+    #[test]
+    fn a_reused_tokenizer_gives_what_tokenize_gives() {
+        let texts = [
+            "Refunded refunds, refunding: REFUNDED",
+            "ＡＢＣ１２３\u{3000}订单 運費退貨 iPhone15退货",
+            "",
+            "refunds İstanbul ñandú 123abc",
+            "退货运费 refunds shipping shipped",
+        ];
+        for mut tokenizer in [Tokenizer::default(), Tokenizer::remembering_stems()] {
+            for text in texts.iter().chain(texts.iter()) {
+                let mut tokens = Vec::new();
+                tokenizer.each(text, |term, kind, start, end| {
+                    tokens.push(Token {
+                        term: term.to_owned(),
+                        kind,
+                        start,
+                        end,
+                    });
+                });
+                assert_eq!(tokens, tokenize(text), "{text}");
+            }
+        }
     }
 
     #[test]

@@ -167,6 +167,95 @@ pub fn compile_with_progress(kb_dir: &Path, progress: &mut dyn FnMut(usize, usiz
     }
 }
 
+/// An article file read and parsed before anything is reported about it: the part of reading an
+/// article that needs nothing from the compiler, so it runs on several threads
+/// ([`prepare_articles`]) while reporting stays in file order ([`Compiler::read_article`]).
+enum PreparedArticle {
+    Unreadable(std::io::Error),
+    NotUtf8(Vec<u8>),
+    Parsed {
+        /// The file's text, BOM included: offsets stay offsets into the file.
+        text: String,
+        /// Boxed: the front matter is large next to the other variants.
+        parsed: Box<front_matter::Parsed>,
+        /// The Markdown body, when the front matter says where it starts.
+        converted: Option<markdown::Converted>,
+    },
+}
+
+/// Reads and parses one article file.
+fn prepare_article(path: &Path) -> PreparedArticle {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => return PreparedArticle::Unreadable(error),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let parsed = front_matter::parse(&text);
+            let converted = parsed
+                .body_start
+                .map(|body_start| markdown::convert(&text, body_start));
+            PreparedArticle::Parsed {
+                text,
+                parsed: Box::new(parsed),
+                converted,
+            }
+        }
+        Err(error) => PreparedArticle::NotUtf8(error.into_bytes()),
+    }
+}
+
+/// [`prepare_article`] for each of `paths`, in the same order, on one thread per core: reading
+/// and parsing 10,000 articles took a fifth of their build on one. The files are dealt out in
+/// turn (thread `t` takes every `t`-th file) so each thread gets its share of every locale's
+/// directory, and the results are put back in path order.
+fn prepare_articles(paths: &[&Path]) -> Vec<PreparedArticle> {
+    // Below this many files a thread costs more than it saves.
+    const MIN_FILES_PER_THREAD: usize = 64;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len() / MIN_FILES_PER_THREAD)
+        .clamp(1, 8);
+    if threads == 1 {
+        return paths.iter().map(|path| prepare_article(path)).collect();
+    }
+    let mut dealt: Vec<std::vec::IntoIter<PreparedArticle>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|thread| {
+                scope.spawn(move || {
+                    paths
+                        .iter()
+                        .skip(thread)
+                        .step_by(threads)
+                        .map(|path| prepare_article(path))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    .into_iter()
+            })
+            .collect()
+    });
+    let mut in_order = Vec::with_capacity(paths.len());
+    for (index, path) in paths.iter().enumerate() {
+        let next = dealt
+            .get_mut(index % threads)
+            .and_then(|articles| articles.next());
+        match next {
+            Some(article) => in_order.push(article),
+            // Each thread took exactly the files dealt to it, so this is not reached.
+            None => in_order.push(prepare_article(path)),
+        }
+    }
+    in_order
+}
+
 struct Compiler<'a> {
     kb_dir: &'a Path,
     progress: &'a mut dyn FnMut(usize, usize),
@@ -279,11 +368,21 @@ impl Compiler<'_> {
         });
         let mut units: Vec<Unit> = Vec::new();
         let n_files = files.len();
+        let article_paths: Vec<&Path> = files
+            .iter()
+            .filter(|file| file.kind == SourceKind::Article && file.dir_locale.is_some())
+            .map(|file| file.path.as_path())
+            .collect();
+        let mut prepared = prepare_articles(&article_paths).into_iter();
         for (file_idx, file) in files.into_iter().enumerate() {
             (self.progress)(file_idx, n_files);
             match (file.kind, file.dir_locale) {
                 (SourceKind::Article, Some(locale)) => {
-                    units.push(self.read_article(file.path, locale));
+                    // Prepared in this same order; the fallback only guards against a mismatch.
+                    let article = prepared
+                        .next()
+                        .unwrap_or_else(|| prepare_article(&file.path));
+                    units.push(self.read_article(file.path, locale, article));
                 }
                 (SourceKind::Flow, Some(locale)) => {
                     units.push(self.read_flow(file.path, locale));
@@ -567,7 +666,7 @@ impl Compiler<'_> {
         );
     }
 
-    fn read_article(&mut self, path: PathBuf, locale: String) -> Unit {
+    fn read_article(&mut self, path: PathBuf, locale: String, prepared: PreparedArticle) -> Unit {
         let stem = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
@@ -582,20 +681,25 @@ impl Compiler<'_> {
             article_links: Vec::new(),
         };
         let path = article.path.clone();
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
+        let (text, parsed, converted) = match prepared {
+            PreparedArticle::Unreadable(error) => {
                 self.report(
                     &path,
                     Problem::error(1, 1, format!("cannot read the file: {error}")),
                 );
                 return article;
             }
+            PreparedArticle::NotUtf8(bytes) => {
+                // Not UTF-8, so `decode` reports where and returns nothing.
+                let _ = self.decode(&path, &bytes);
+                return article;
+            }
+            PreparedArticle::Parsed {
+                text,
+                parsed,
+                converted,
+            } => (text, *parsed, converted),
         };
-        let Some(text) = self.decode(&path, &bytes) else {
-            return article;
-        };
-        let parsed = front_matter::parse(&text);
         for problem in parsed.problems {
             self.report(&path, problem);
         }
@@ -637,10 +741,9 @@ impl Compiler<'_> {
             );
         }
 
-        let Some(body_start) = parsed.body_start else {
+        let (Some(body_start), Some(mut converted)) = (parsed.body_start, converted) else {
             return article;
         };
-        let mut converted = markdown::convert(&text, body_start);
         self.resolve_images(&path, &converted.images, &mut converted.blocks);
         if converted.blocks.is_empty() && converted.problems.is_empty() {
             let (line, col) = LineIndex::new(&text).line_col(body_start);
