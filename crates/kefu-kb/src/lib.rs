@@ -80,9 +80,11 @@ mod diagnostic;
 mod faq;
 mod flow;
 mod front_matter;
+mod hans;
 mod html;
 pub mod learn;
 mod markdown;
+mod script;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -327,6 +329,51 @@ impl Unit {
 }
 
 impl Compiler<'_> {
+    /// Warns, once per file or FAQ entry, when text in a traditional-Chinese locale holds
+    /// simplified-only characters (see `script`), naming each with its traditional form;
+    /// `place` turns the first one's byte offset in `text` into a line and column.
+    fn check_script(
+        &mut self,
+        path: &Path,
+        locale: &str,
+        text: &str,
+        place: &dyn Fn(usize) -> (u32, u32),
+    ) {
+        if !script::is_traditional(locale) {
+            return;
+        }
+        let Some((first, found)) = script::simplified_in(text) else {
+            return;
+        };
+        let (line, col) = place(first);
+        let simplified: Vec<String> = found.iter().map(|(c, _)| c.to_string()).collect();
+        let traditional: Vec<String> = found
+            .iter()
+            .map(|(_, forms)| {
+                forms
+                    .iter()
+                    .map(char::to_string)
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        self.report(
+            path,
+            Problem::warning(
+                line,
+                col,
+                format!(
+                    "simplified Chinese characters in {locale} text: {}",
+                    simplified.join(" ")
+                ),
+            )
+            .with_hint(format!(
+                "write them as {}: customers reading {locale} expect traditional characters (search finds the text either way)",
+                traditional.join(" ")
+            )),
+        );
+    }
+
     fn report(&mut self, file: &Path, problem: Problem) {
         self.diagnostics.push(problem.in_file(file));
     }
@@ -741,6 +788,9 @@ impl Compiler<'_> {
             );
         }
 
+        self.check_script(&path, &article.locale, &text, &|offset| {
+            LineIndex::new(&text).line_col(offset)
+        });
         let (Some(body_start), Some(mut converted)) = (parsed.body_start, converted) else {
             return article;
         };
@@ -907,6 +957,10 @@ impl Compiler<'_> {
         for problem in parsed.problems {
             self.report(&path, problem);
         }
+        let locale = unit.locale.clone();
+        self.check_script(&path, &locale, &text, &|offset| {
+            LineIndex::new(&text).line_col(offset)
+        });
         if let Some((written, line, col)) = &parsed.locale
             && *written != unit.locale
         {
@@ -1035,6 +1089,15 @@ impl Compiler<'_> {
         config: Option<&config::Config>,
     ) -> Unit {
         let (locale, locale_is_valid) = self.faq_locale(path, &entry, dir_locale, config);
+        let texts: Vec<&str> = entry
+            .question
+            .iter()
+            .map(|question| question.as_str())
+            .chain(entry.similar.iter().map(String::as_str))
+            .chain(entry.answer.iter().map(|answer| answer.text.as_str()))
+            .collect();
+        let entry_line = entry.line;
+        self.check_script(path, &locale, &texts.join("\n"), &|_| (entry_line, 1));
         let converted = entry.answer.as_ref().map(|answer| {
             markdown::convert_answer(&answer.text, &|line, col| answer.place(line, col))
         });

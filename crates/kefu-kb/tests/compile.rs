@@ -407,6 +407,38 @@ fn invalid_utf8() {
 }
 
 #[test]
+fn simplified_characters_in_traditional_chinese_text_are_pointed_out() {
+    check(
+        &[
+            (
+                "kb.toml",
+                b"default_locale = \"zh-TW\"\nlocales = [\"zh-TW\", \"zh-CN\"]\n",
+            ),
+            // 了, 只 and 面 are traditional too; 这 and 们 are not.
+            (
+                "zh-TW/refund.md",
+                "---\ntitle: 退款\n---\n只要了解這一面。\n\n我们会尽快处理这件事。\n".as_bytes(),
+            ),
+            ("zh-TW/ok.md", "---\ntitle: 退貨\n---\n我們會盡快處理。\n".as_bytes()),
+            (
+                "zh-TW/faq.faq.jsonl",
+                "{\"id\":\"a\",\"question\":\"運費\",\"similar\":[\"运费多少\"],\"answer\":\"免運。\"}\n"
+                    .as_bytes(),
+            ),
+            // Simplified text in a simplified locale is what it should be.
+            ("zh-CN/refund.md", "---\ntitle: 退款\n---\n我们会尽快处理这件事。\n".as_bytes()),
+        ],
+        expect![[r#"
+            kb/zh-TW/faq.faq.jsonl:1:1: warning: simplified Chinese characters in zh-TW text: 运 费
+              hint: write them as 運 費: customers reading zh-TW expect traditional characters (search finds the text either way)
+            kb/zh-TW/refund.md:6:2: warning: simplified Chinese characters in zh-TW text: 们 会 尽 处 这
+              hint: write them as 們 會 儘/盡 處 這: customers reading zh-TW expect traditional characters (search finds the text either way)
+            documents: zh-CN/refund zh-TW/a zh-TW/ok zh-TW/refund
+        "#]],
+    );
+}
+
+#[test]
 fn warnings_do_not_stop_the_build() {
     check(
         &[
