@@ -52,6 +52,7 @@ pub fn setup() -> Result<Tools> {
     let wasm_bindgen = wasm_bindgen()?;
     let wasm_opt = node_tools()?;
     let postgres = postgres(&mut apt);
+    unicode_data(&mut apt);
     if apt.updated || started.elapsed() > Duration::from_secs(5) {
         step(&format!(
             "setup done in {:.1}s",
@@ -199,6 +200,19 @@ fn wasm_route(apt: &mut Apt) -> Result<WasmRoute> {
         );
     }
     Ok(WasmRoute::Debian)
+}
+
+/// Unicode's Unihan files, which the tests that keep the Chinese character tables true to their
+/// source read (kefu-core `hant_table`, kefu-kb `hans_table`); without them those tests skip. Not
+/// fatal: nothing else needs them.
+fn unicode_data(apt: &mut Apt) {
+    if !Path::new("/usr/share/unicode/Unihan_Variants.txt.bz2").exists()
+        && let Err(error) = apt.install(&["unicode-data"])
+    {
+        eprintln!(
+            "unicode-data could not be installed ({error:#}): the Unihan table tests will skip"
+        );
+    }
 }
 
 fn chromium(apt: &mut Apt) -> Result<PathBuf> {
