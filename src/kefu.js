@@ -2,7 +2,8 @@
 // The loader is small on purpose: it draws only the launcher, inside an open shadow root (host
 // styles cannot reach in, ours cannot leak out), and defines `window.Kefu`. The wasm widget and
 // the KB bundle load when the browser is idle, or at once when the visitor points at, focuses or
-// clicks the launcher. Calls to `Kefu.*` made before that are queued and replayed, never lost.
+// clicks the launcher, or at once when a message saved offline on an earlier page waits to be
+// sent. Calls to `Kefu.*` made before that are queued and replayed, never lost.
 // The file names below are filled in by `cargo xtask dist` and carry content hashes.
 (function () {
   "use strict";
@@ -17,6 +18,7 @@
   // Only the launcher's label is needed before the widget loads; the widget's string tables
   // (src/i18n.rs) hold the same words, and a unit test keeps the two in step.
   var LABELS = { "zh-CN": "帮助", "zh-TW": "幫助", en: "Help" };
+  var OUTBOX = "kefu.outbox.v1";
   var EVENTS = ["ready", "open", "close", "search", "article-view", "flow-complete", "ticket-created"];
 
   var script = document.currentScript;
@@ -150,6 +152,16 @@
     });
   }
 
+  // Whether the outbox (src/outbox.rs, same key) holds a message an earlier page could not send.
+  function hasUnsentMessages() {
+    try {
+      var saved = window.localStorage.getItem(OUTBOX);
+      return !!saved && saved !== "[]";
+    } catch (error) {
+      return false; // storage blocked: nothing can have been saved there either
+    }
+  }
+
   function start() {
     if (shell) return;
     host = document.createElement("kefu-widget");
@@ -193,7 +205,9 @@
         api.open();
       }
     });
-    if (pick("load") !== "interaction") {
+    if (hasUnsentMessages()) {
+      load(); // a message written on an earlier page (offline) goes out now, whatever data-load says
+    } else if (pick("load") !== "interaction") {
       var idle = window.requestIdleCallback || function (run) { setTimeout(run, 1500); };
       var whenIdle = function () { idle(load, { timeout: 4000 }); };
       if (document.readyState === "complete") whenIdle();

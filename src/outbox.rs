@@ -272,3 +272,21 @@ pub fn new_key() -> Option<String> {
     }
     Some(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STORAGE_KEY;
+
+    /// The loader starts the widget at once when an earlier page left a message in the outbox,
+    /// so it reads the same storage key: keep the two equal.
+    #[test]
+    fn the_loader_looks_for_unsent_messages_under_the_outbox_key() -> Result<(), std::io::Error> {
+        let loader = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/kefu.js"))?;
+        let declaration = format!("var OUTBOX = \"{STORAGE_KEY}\";");
+        assert!(
+            loader.contains(&declaration),
+            "src/kefu.js lacks {declaration}"
+        );
+        Ok(())
+    }
+}

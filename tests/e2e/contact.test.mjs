@@ -138,8 +138,19 @@ describe("a customer who needs a person", () => {
     await page.close(); // the customer leaves while still offline
 
     await context.setOffline(false);
-    const again = await openShop(context); // the next page of the same site
-    await eventually(() => tickets.some((t) => t.status === 201), "the saved message goes out", 15000);
+    // The next page of the same site loads help only on interaction: the saved message must
+    // still go out without the customer touching anything.
+    const again = await context.newPage();
+    const seen = [];
+    again.on("console", (message) => seen.push(`console ${message.type()}: ${message.text()}`));
+    again.on("requestfailed", (request) => seen.push(`failed ${request.url()}: ${request.failure()?.errorText}`));
+    await again.goto(live.server.url + "/test/lazy.html");
+    try {
+      await eventually(() => tickets.some((t) => t.status === 201), "the saved message goes out", 15000);
+    } catch (error) {
+      const outbox = await again.evaluate(() => localStorage.getItem("kefu.outbox.v1"));
+      throw new Error(`${error.message}; outbox on the next page: ${outbox}; tickets: ${JSON.stringify(tickets)}; ${seen.join("; ")}`);
+    }
     await eventually(
       async () => (await again.evaluate(() => JSON.parse(localStorage.getItem("kefu.outbox.v1") || "[]"))).length === 0,
       "the outbox is empty once the server acknowledged",
