@@ -188,11 +188,13 @@ pub fn bench(args: &[String]) -> Result<()> {
         [flag] if flag == "--quality" => return quality(),
         [part] if part == "embed" => return embed::bench_alone(),
         [part] if part == "server" => return server::bench_alone(),
-        [part] if part == "scale" => return scale_alone(),
+        [part] if part == "scale" => return scale_alone(true),
+        [part, flag] if part == "scale" && flag == "--native" => return scale_alone(false),
         _ => bail!(
-            "usage: cargo xtask bench [--quality | embed | server | scale] (--quality: Kefu's \
-             ranking quality only, on a tuning and a held-out half of each set; embed, server or \
-             scale: only that part; set KEFU_BENCH_DATA to the folder holding {})",
+            "usage: cargo xtask bench [--quality | embed | server | scale [--native]] (--quality: \
+             Kefu's ranking quality only, on a tuning and a held-out half of each set; embed, \
+             server or scale: only that part; scale --native: without Chromium, leaving \
+             BENCHMARKS.md alone; set KEFU_BENCH_DATA to the folder holding {})",
             set_files()
         ),
     }
@@ -271,13 +273,19 @@ fn build_kefu() -> Result<(PathBuf, PathBuf)> {
 
 /// `cargo xtask bench scale`: only the generated 10,000-article KB (build time, bundle size,
 /// native search and the release wasm in Chromium), the quick loop for search speed work;
-/// rewrites the scale section of BENCHMARKS.md and leaves the rest alone.
-fn scale_alone() -> Result<()> {
-    peer_packages()?;
-    let tools = crate::setup::setup()?;
+/// rewrites the scale section of BENCHMARKS.md and leaves the rest alone. Without `browser`
+/// (`--native`) it skips Chromium and only prints the table, leaving the KB, its bundle and
+/// its queries under `target/bench/scale-10k/` for profiling (see `profile_ranking`).
+fn scale_alone(browser: bool) -> Result<()> {
     let (kefu, work_dir) = build_kefu()?;
     step("scale: building a generated 10,000-article KB");
     let mut scale = crate::scale::measure(&kefu, &work_dir.join("scale-10k"))?;
+    if !browser {
+        print!("{}", crate::scale::render(&scale));
+        return Ok(());
+    }
+    peer_packages()?;
+    let tools = crate::setup::setup()?;
     chromium::measure(&tools, &[], &work_dir, &mut [], &mut scale)?;
     let section = crate::scale::render(&scale);
     print!("{section}");

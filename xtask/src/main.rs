@@ -27,6 +27,8 @@ commands:
           kill -9 crash test); writes BENCHMARKS.md
   bench embed | bench server | bench scale   only that part (scale: the generated 10,000-article
           KB, build time and search latency natively and in Chromium)
+  bench scale --native   the scale KB without Chromium; leaves BENCHMARKS.md alone and the KB,
+          bundle and queries in target/bench/scale-10k/ for profiling
 ";
 
 fn main() -> Result<()> {
