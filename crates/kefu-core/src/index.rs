@@ -954,11 +954,27 @@ impl Index {
         let visible = self.visible(options.locale.as_deref());
         let n_docs = self.docs.len() as f32;
         let n_terms = query_terms.len();
-        // Per matched document, the best contribution of each query term: dense arrays indexed by
-        // document number, so the hot loop neither hashes nor allocates per posting.
+        // Coverage counts the words that carry meaning; a query of stop words only counts them all.
+        let supporting = QueryTerm::is_supporting;
+        let counts: Vec<bool> = if relaxed || query_terms.iter().all(supporting) {
+            vec![true; n_terms]
+        } else {
+            query_terms.iter().map(|t| !supporting(t)).collect()
+        };
+        // Each matched document gets a slot, in the order they are first met (`slot_of`, by
+        // document number, so the hot loop neither hashes nor allocates per posting). Per slot:
+        // the sum of the best contributions of the query terms done so far, how many counted
+        // terms contributed, and the best contribution of the term in hand. A term's best is
+        // added to the sum once its expansions are all scored, in query order, touching only the
+        // slots it reached (`term_slots`): the sum is the one adding every term's cell in order
+        // would give, to the bit (adding 0.0 to a positive sum leaves it as it is), at a cost
+        // that follows the postings rather than documents × query terms.
         let mut slot_of: Vec<u32> = vec![u32::MAX; self.docs.len()];
         let mut touched: Vec<u32> = Vec::new();
-        let mut contributions: Vec<f32> = Vec::new();
+        let mut sums: Vec<f32> = Vec::new();
+        let mut n_matched: Vec<u32> = Vec::new();
+        let mut term_best: Vec<f32> = Vec::new();
+        let mut term_slots: Vec<u32> = Vec::new();
         let mut matches: Vec<TermMatch> = Vec::new();
 
         let mut synonyms = self.synonym_terms(query_terms);
@@ -1038,12 +1054,17 @@ impl Index {
                     if *slot == u32::MAX {
                         *slot = touched.len() as u32;
                         touched.push(doc);
-                        // One fill rather than `extend(repeat_n(..))`, which wrote a float at a
-                        // time and was a sixth of a search's time on the 10,000-article KB.
-                        contributions.resize(contributions.len() + n_terms, 0.0);
+                        sums.push(0.0);
+                        n_matched.push(0);
+                        term_best.push(0.0);
                     }
-                    let cell = &mut contributions[*slot as usize * n_terms + query_idx];
+                    let Some(cell) = term_best.get_mut(*slot as usize) else {
+                        continue;
+                    };
                     if contribution > *cell {
+                        if *cell == 0.0 {
+                            term_slots.push(*slot);
+                        }
                         *cell = contribution;
                     }
                 }
@@ -1055,31 +1076,33 @@ impl Index {
                     postings,
                 });
             }
+            let counted = u32::from(counts[query_idx]);
+            for &slot in &term_slots {
+                let slot = slot as usize;
+                if let (Some(sum), Some(matched), Some(cell)) = (
+                    sums.get_mut(slot),
+                    n_matched.get_mut(slot),
+                    term_best.get_mut(slot),
+                ) {
+                    *sum += *cell;
+                    *matched += counted;
+                    *cell = 0.0;
+                }
+            }
+            term_slots.clear();
         }
 
-        // Coverage counts the words that carry meaning; a query of stop words only counts them all.
-        let supporting = QueryTerm::is_supporting;
-        let counts: Vec<bool> = if relaxed || query_terms.iter().all(supporting) {
-            vec![true; n_terms]
-        } else {
-            query_terms.iter().map(|t| !supporting(t)).collect()
-        };
         let n_counted = counts.iter().filter(|c| **c).count().max(1) as f32;
         // A document that matched only stop words is not a hit: "how do I" alone says nothing.
         let mut ranked: Vec<Ranked> = touched
             .iter()
-            .enumerate()
-            .filter_map(|(slot, &doc)| {
-                let cells = &contributions[slot * n_terms..(slot + 1) * n_terms];
-                let matched = cells
-                    .iter()
-                    .zip(&counts)
-                    .filter(|(c, counted)| **counted && **c > 0.0)
-                    .count() as f32;
+            .zip(sums.iter().zip(&n_matched))
+            .filter_map(|(&doc, (&sum, &matched))| {
+                let matched = matched as f32;
                 let coverage = matched / n_counted;
                 (matched > 0.0).then(|| Ranked {
                     doc,
-                    score: cells.iter().sum::<f32>() * coverage.sqrt(),
+                    score: sum * coverage.sqrt(),
                 })
             })
             .collect();
