@@ -590,6 +590,10 @@ pub struct Index {
     /// Per document, each field's weight divided by its BM25 length normalisation: what one
     /// occurrence in that field counts, computed once at load rather than for every posting.
     field_factors: Vec<[f32; NUM_FIELDS]>,
+    /// Per document, how many similar questions it has (at most 255): whether a postings entry
+    /// carries a questions mask depends on it, and decoding reads it here rather than from each
+    /// document's record, a cache miss per entry on long lists.
+    question_counts: Vec<u8>,
     /// Per document, where its phrasings' entries start in `instance_factors` (one more entry
     /// than there are documents, so document `d` has `offsets[d]..offsets[d + 1]`).
     instance_offsets: Vec<u32>,
@@ -663,6 +667,11 @@ impl Index {
                     FIELD_WEIGHTS[field] / norm
                 })
             })
+            .collect();
+        let question_counts = parts
+            .docs
+            .iter()
+            .map(|record| u8::try_from(record.question_lens.len()).unwrap_or(u8::MAX))
             .collect();
         let (instance_total, n_instances) =
             parts
@@ -745,6 +754,7 @@ impl Index {
             terms,
             postings: parts.postings,
             field_factors,
+            question_counts,
             instance_offsets,
             instance_factors,
             decoded: Mutex::new(DecodedCache::default()),
@@ -1646,7 +1656,7 @@ impl Index {
         // The questions mask is written only for documents with several similar questions, so
         // reading on needs the document; a number this index does not have is corrupt.
         let questions = if header & (1 << Field::Questions as u8) != 0 {
-            match self.docs.get(doc_number as usize)?.question_lens.len() {
+            match self.question_counts.get(doc_number as usize)? {
                 0 => 0,
                 1 => 1,
                 _ => u32::try_from(read_varint(bytes, pos)?).ok()?,
