@@ -183,6 +183,14 @@ pub fn measure(kefu: &Path, work_dir: &Path) -> Result<ScaleReport> {
     }
     times.sort();
     let bytes = std::fs::read(&bundle)?;
+    // Kept for profiling: every query in its locale, in the Chromium bench's order
+    // (`profile_ranking` in kefu-core's tests).
+    let tsv: String = queries
+        .iter()
+        .map(|(locale, query)| format!("{locale}\t{query}\n"))
+        .collect();
+    let tsv_file = work_dir.join("queries.tsv");
+    std::fs::write(&tsv_file, tsv).with_context(|| format!("writing {}", tsv_file.display()))?;
     let mut search_time = Duration::ZERO;
     for locale in ["zh-CN", "en"] {
         let input: String = queries

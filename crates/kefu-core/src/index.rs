@@ -270,16 +270,31 @@ pub(crate) type Postings = Vec<Posting>;
 
 /// One entry of a postings list as ranking consumes it: the field frequencies already weighted
 /// and length-normalised for the document (exactly the sum the scoring loop used to compute for
-/// every posting of every query), and which phrasings hold the term.
+/// every posting of every query), and which phrasings hold the term. Twelve bytes: the scoring
+/// loop walks millions of them on a large KB, and the cache holds more the smaller they are.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Scored {
-    doc: u32,
+    /// The document number in the low 31 bits ([`Scored::doc`]); the top bit ([`TITLE_BIT`])
+    /// set when the title holds the term.
+    doc_and_title: u32,
     /// The sum over fields of the term's frequency times the document's `field_factors`.
     weighted_tf: f32,
     /// Bit `i`: similar question `i` holds the term (as [`Posting::questions`]).
     questions: u32,
-    /// The title holds the term.
-    in_title: bool,
+}
+
+/// See [`Scored::doc_and_title`]. No index has 2³¹ documents (each costs far more than a byte),
+/// so the bit is free; decoding leaves out any entry whose number has it set.
+const TITLE_BIT: u32 = 1 << 31;
+
+impl Scored {
+    fn doc(&self) -> u32 {
+        self.doc_and_title & !TITLE_BIT
+    }
+
+    fn in_title(&self) -> bool {
+        self.doc_and_title & TITLE_BIT != 0
+    }
 }
 
 /// A postings list decoded for ranking (see [`Index::scored_postings`]).
@@ -291,23 +306,83 @@ struct ScoredPostings {
     entries: Vec<Scored>,
 }
 
-/// Postings lists with at least this many entries are kept decoded after their first use, up to
-/// [`MAX_CACHED_ENTRIES`] entries in all. Short lists decode in less time than a cache lookup
-/// saves; the long lists of common words (CJK bigrams above all) are what a search spends its
-/// time decoding, and the same ones come back on every keystroke and in most queries.
+/// Postings lists with at least this many entries are kept decoded after their first use (see
+/// [`DecodedCache`]). Short lists decode in less time than a cache lookup saves; the long lists
+/// of common words (CJK bigrams above all) are what a search spends its time decoding, and the
+/// same ones come back on every keystroke and in most queries.
 const CACHE_MIN_DF: usize = 64;
 
-/// At most this many decoded entries (16 bytes each, so 16 MiB) are kept; when a new list would
-/// not fit, the cache is emptied and starts again, so memory stays bounded whatever the queries.
-/// A KB of a few hundred articles never gets near it; the generated 10,000-article KB of the
+/// At most this many bytes of decoded entries are kept: 16 MiB, about 1.4 million entries. A KB
+/// of a few hundred articles never gets near it; the generated 10,000-article KB of the
 /// benchmarks has lists of 1.6 million entries in all behind its 500 queries.
-const MAX_CACHED_ENTRIES: usize = 1 << 20;
+const MAX_CACHED_BYTES: usize = 16 << 20;
 
-/// Decoded long postings lists by offset (see [`CACHE_MIN_DF`]).
+/// [`MAX_CACHED_BYTES`] in entries.
+const MAX_CACHED_ENTRIES: usize = MAX_CACHED_BYTES / std::mem::size_of::<Scored>();
+
+/// Decoded long postings lists by offset (see [`CACHE_MIN_DF`]), least recently used dropped
+/// first. When a new list would not fit, the oldest are dropped until the cache is at most three
+/// quarters full with it, so one sort of the cached lists pays for many insertions, and the lists
+/// of common words, used by most queries, stay.
 #[derive(Debug, Default)]
 struct DecodedCache {
-    lists: BTreeMap<u64, Arc<ScoredPostings>>,
+    lists: BTreeMap<u64, CachedList>,
     n_entries: usize,
+    /// Counts lookups and insertions: the time of a list's last use.
+    clock: u64,
+}
+
+#[derive(Debug)]
+struct CachedList {
+    postings: Arc<ScoredPostings>,
+    last_used: u64,
+}
+
+impl DecodedCache {
+    fn get(&mut self, offset: u64) -> Option<Arc<ScoredPostings>> {
+        self.clock += 1;
+        let clock = self.clock;
+        let list = self.lists.get_mut(&offset)?;
+        list.last_used = clock;
+        Some(Arc::clone(&list.postings))
+    }
+
+    fn insert(&mut self, offset: u64, postings: Arc<ScoredPostings>) {
+        let len = postings.entries.len();
+        if len > MAX_CACHED_ENTRIES || self.lists.contains_key(&offset) {
+            return;
+        }
+        if self.n_entries + len > MAX_CACHED_ENTRIES {
+            self.evict((MAX_CACHED_ENTRIES / 4 * 3).saturating_sub(len));
+        }
+        self.clock += 1;
+        self.n_entries += len;
+        self.lists.insert(
+            offset,
+            CachedList {
+                postings,
+                last_used: self.clock,
+            },
+        );
+    }
+
+    /// Drops the least recently used lists until at most `keep` entries remain.
+    fn evict(&mut self, keep: usize) {
+        let mut by_age: Vec<(u64, u64)> = self
+            .lists
+            .iter()
+            .map(|(&offset, list)| (list.last_used, offset))
+            .collect();
+        by_age.sort_unstable();
+        for (_, offset) in by_age {
+            if self.n_entries <= keep {
+                break;
+            }
+            if let Some(list) = self.lists.remove(&offset) {
+                self.n_entries -= list.postings.entries.len();
+            }
+        }
+    }
 }
 
 /// One index term standing in for a query term.
@@ -892,7 +967,7 @@ impl Index {
                     .filter(|m| {
                         m.postings
                             .entries
-                            .binary_search_by_key(&doc, |p| p.doc)
+                            .binary_search_by_key(&doc, Scored::doc)
                             .is_ok()
                     })
                     .collect();
@@ -1050,10 +1125,8 @@ impl Index {
                 // The same product, in the same order, as `weight * idf * weighted_tf * …` per
                 // posting: the scores stay the same to the bit.
                 let scale = weight * idf;
-                for &Scored {
-                    doc, weighted_tf, ..
-                } in &postings.entries
-                {
+                for scored in &postings.entries {
+                    let (doc, weighted_tf) = (scored.doc(), scored.weighted_tf);
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
                     }
@@ -1152,13 +1225,13 @@ impl Index {
         candidate_docs.sort_unstable();
         for term_match in &matches {
             let mut visit = |posting: &Scored| {
-                let Some(&candidate) = slot_of.get(posting.doc as usize) else {
+                let Some(&candidate) = slot_of.get(posting.doc() as usize) else {
                     return;
                 };
                 let Some(&start) = cell_starts.get(candidate as usize) else {
                     return;
                 };
-                let factors = self.instance_factors(posting.doc);
+                let factors = self.instance_factors(posting.doc());
                 let mut update = |instance: usize| {
                     if let (Some(cell), Some(factor)) = (
                         cells.get_mut(start + instance * n_terms + term_match.query_idx),
@@ -1167,7 +1240,7 @@ impl Index {
                         *cell = cell.max(term_match.weight * term_match.idf * factor);
                     }
                 };
-                if posting.in_title {
+                if posting.in_title() {
                     update(0);
                 }
                 let mut bits = posting.questions;
@@ -1185,14 +1258,14 @@ impl Index {
                 for &doc in &candidate_docs {
                     // Galloping: the next candidate is usually not far ahead.
                     let mut bound = 1;
-                    while bound < rest.len() && rest[bound].doc < doc {
+                    while bound < rest.len() && rest[bound].doc() < doc {
                         bound *= 2;
                     }
                     let end = (bound + 1).min(rest.len());
-                    let at = rest[..end].partition_point(|posting| posting.doc < doc);
+                    let at = rest[..end].partition_point(|posting| posting.doc() < doc);
                     rest = &rest[at..];
                     match rest.first() {
-                        Some(posting) if posting.doc == doc => visit(posting),
+                        Some(posting) if posting.doc() == doc => visit(posting),
                         Some(_) => {}
                         None => break,
                     }
@@ -1547,22 +1620,16 @@ impl Index {
     /// decoded before; `None` if it is corrupt.
     fn scored_postings(&self, offset: u64) -> Option<Arc<ScoredPostings>> {
         // A poisoned lock only means a panic elsewhere; searching goes on without the cache.
-        if let Ok(cache) = self.decoded.lock()
-            && let Some(list) = cache.lists.get(&offset)
+        if let Ok(mut cache) = self.decoded.lock()
+            && let Some(list) = cache.get(offset)
         {
-            return Some(Arc::clone(list));
+            return Some(list);
         }
         let list = Arc::new(self.decode_scored(offset)?);
         if list.df >= CACHE_MIN_DF
             && let Ok(mut cache) = self.decoded.lock()
         {
-            if cache.n_entries + list.entries.len() > MAX_CACHED_ENTRIES {
-                *cache = DecodedCache::default();
-            }
-            if list.entries.len() <= MAX_CACHED_ENTRIES {
-                cache.n_entries += list.entries.len();
-                cache.lists.insert(offset, Arc::clone(&list));
-            }
+            cache.insert(offset, Arc::clone(&list));
         }
         Some(list)
     }
@@ -1584,17 +1651,24 @@ impl Index {
             let Some(field_factors) = self.field_factors.get(doc_number as usize) else {
                 continue;
             };
+            if doc_number & TITLE_BIT != 0 {
+                continue;
+            }
             // Exactly the expression ranking evaluated per posting before it was hoisted here.
             let weighted_tf: f32 = freqs
                 .iter()
                 .zip(field_factors)
                 .map(|(freq, factor)| *freq as f32 * *factor)
                 .sum();
+            let title_bit = if freqs[Field::Title as usize] > 0 {
+                TITLE_BIT
+            } else {
+                0
+            };
             entries.push(Scored {
-                doc: doc_number,
+                doc_and_title: doc_number | title_bit,
                 weighted_tf,
                 questions,
-                in_title: freqs[Field::Title as usize] > 0,
             });
         }
         Some(ScoredPostings { df, entries })

@@ -420,3 +420,55 @@ fn many_documents_rank_as_the_reference_does() {
         }
     }
 }
+
+fn decoded_list(len: usize) -> Arc<ScoredPostings> {
+    Arc::new(ScoredPostings {
+        df: len,
+        entries: vec![
+            Scored {
+                doc_and_title: 0,
+                weighted_tf: 1.0,
+                questions: 0,
+            };
+            len
+        ],
+    })
+}
+
+#[test]
+fn the_decoded_cache_drops_the_least_recently_used_lists_and_stays_bounded() {
+    let mut cache = DecodedCache::default();
+    let quarter = MAX_CACHED_ENTRIES / 4;
+    for offset in 0..4 {
+        cache.insert(offset, decoded_list(quarter));
+    }
+    assert_eq!(cache.n_entries, 4 * quarter);
+    // List 0, the oldest inserted, is the most recently used.
+    assert!(cache.get(0).is_some());
+    // A fifth does not fit: the two least recently used go (1 and 2), leaving room to spare.
+    cache.insert(4, decoded_list(quarter));
+    assert_eq!(cache.n_entries, 3 * quarter);
+    for (offset, kept) in [(0, true), (1, false), (2, false), (3, true), (4, true)] {
+        assert_eq!(cache.get(offset).is_some(), kept, "list {offset}");
+    }
+    // A list larger than the whole cache is not kept, and evicts nothing.
+    cache.insert(9, decoded_list(MAX_CACHED_ENTRIES + 1));
+    assert!(cache.get(9).is_none());
+    assert_eq!(cache.n_entries, 3 * quarter);
+}
+
+#[test]
+fn a_decoded_entry_is_twelve_bytes_and_keeps_document_and_title_apart() {
+    assert_eq!(std::mem::size_of::<Scored>(), 12);
+    let entry = Scored {
+        doc_and_title: 12_345 | TITLE_BIT,
+        weighted_tf: 0.5,
+        questions: 0,
+    };
+    assert_eq!((entry.doc(), entry.in_title()), (12_345, true));
+    let entry = Scored {
+        doc_and_title: TITLE_BIT - 1,
+        ..entry
+    };
+    assert_eq!((entry.doc(), entry.in_title()), (TITLE_BIT - 1, false));
+}
