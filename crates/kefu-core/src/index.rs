@@ -236,6 +236,21 @@ pub struct Ranked {
     pub score: f32,
 }
 
+impl Ranked {
+    /// The ranking order as one integer, greater for a better hit: the score's bits mapped so
+    /// that integers order as `f32::total_cmp` orders scores, then the document number inverted
+    /// (the lower number first on equal scores).
+    fn key(&self) -> u64 {
+        let bits = self.score.to_bits();
+        let ordered = if bits >> 31 == 1 {
+            !bits
+        } else {
+            bits | 1 << 31
+        };
+        (u64::from(ordered) << 32) | u64::from(!self.doc)
+    }
+}
+
 /// An index term that matched part of a query, with its postings.
 struct TermMatch {
     query_idx: usize,
@@ -1046,20 +1061,22 @@ impl Index {
         } else {
             query_terms.iter().map(|t| !supporting(t)).collect()
         };
-        // Each matched document gets a slot, in the order they are first met (`slot_of`, by
-        // document number, so the hot loop neither hashes nor allocates per posting). Per slot:
-        // the sum of the best contributions of the query terms done so far, how many counted
-        // terms contributed, and the best contribution of the term in hand. A term's best is
-        // added to the sum once its expansions are all scored, in query order, touching only the
-        // slots it reached (`term_slots`): the sum is the one adding every term's cell in order
-        // would give, to the bit (adding 0.0 to a positive sum leaves it as it is), at a cost
-        // that follows the postings rather than documents × query terms.
-        let mut slot_of: Vec<u32> = vec![u32::MAX; self.docs.len()];
-        let mut touched: Vec<u32> = Vec::new();
-        let mut sums: Vec<f32> = Vec::new();
-        let mut n_matched: Vec<u32> = Vec::new();
-        let mut term_best: Vec<f32> = Vec::new();
-        let mut term_slots: Vec<u32> = Vec::new();
+        // Per document, in dense arrays by document number so the hot loop neither hashes nor
+        // allocates: the sum of the best contributions of the query terms done so far, how many
+        // counted terms contributed, and the best contribution of the term in hand. A term's best
+        // is added to the sum once its expansions are all scored, in query order, touching only
+        // the documents it reached (`term_docs`): the sum is the one adding every term's best in
+        // order would give, to the bit (adding 0.0 to a positive sum leaves it as it is), at a
+        // cost that follows the postings rather than documents × query terms.
+        let n_all = self.docs.len();
+        let mut sums = vec![0f32; n_all];
+        let mut n_matched = vec![0u32; n_all];
+        let mut term_best = vec![0f32; n_all];
+        // The documents with a positive sum, in the order they got it, and those the term in hand
+        // reached: lists of distinct documents, written by index (a push is a call per document
+        // in the hot loop).
+        let (mut touched, mut n_touched) = (vec![0u32; n_all], 0);
+        let (mut term_docs, mut n_term_docs) = (vec![0u32; n_all], 0);
         let mut matches: Vec<TermMatch> = Vec::new();
 
         let mut synonyms = self.synonym_terms(query_terms);
@@ -1130,23 +1147,16 @@ impl Index {
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
                     }
-                    let Some(slot) = slot_of.get_mut(doc as usize) else {
+                    let Some(cell) = term_best.get_mut(doc as usize) else {
                         continue;
                     };
                     let contribution = scale * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
-                    if *slot == u32::MAX {
-                        *slot = touched.len() as u32;
-                        touched.push(doc);
-                        sums.push(0.0);
-                        n_matched.push(0);
-                        term_best.push(0.0);
-                    }
-                    let Some(cell) = term_best.get_mut(*slot as usize) else {
-                        continue;
-                    };
                     if contribution > *cell {
-                        if *cell == 0.0 {
-                            term_slots.push(*slot);
+                        if *cell == 0.0
+                            && let Some(entry) = term_docs.get_mut(n_term_docs)
+                        {
+                            *entry = doc;
+                            n_term_docs += 1;
                         }
                         *cell = contribution;
                     }
@@ -1160,32 +1170,39 @@ impl Index {
                 });
             }
             let counted = u32::from(counts[query_idx]);
-            for &slot in &term_slots {
-                let slot = slot as usize;
+            for &doc in term_docs.get(..n_term_docs).unwrap_or_default() {
+                let doc = doc as usize;
                 if let (Some(sum), Some(matched), Some(cell)) = (
-                    sums.get_mut(slot),
-                    n_matched.get_mut(slot),
-                    term_best.get_mut(slot),
+                    sums.get_mut(doc),
+                    n_matched.get_mut(doc),
+                    term_best.get_mut(doc),
                 ) {
+                    if *sum == 0.0
+                        && let Some(entry) = touched.get_mut(n_touched)
+                    {
+                        *entry = doc as u32;
+                        n_touched += 1;
+                    }
                     *sum += *cell;
                     *matched += counted;
                     *cell = 0.0;
                 }
             }
-            term_slots.clear();
+            n_term_docs = 0;
         }
 
         let n_counted = counts.iter().filter(|c| **c).count().max(1) as f32;
         // A document that matched only stop words is not a hit: "how do I" alone says nothing.
         let mut ranked: Vec<Ranked> = touched
+            .get(..n_touched)
+            .unwrap_or_default()
             .iter()
-            .zip(sums.iter().zip(&n_matched))
-            .filter_map(|(&doc, (&sum, &matched))| {
-                let matched = matched as f32;
+            .filter_map(|&doc| {
+                let matched = *n_matched.get(doc as usize)? as f32;
                 let coverage = matched / n_counted;
                 (matched > 0.0).then(|| Ranked {
                     doc,
-                    score: sum * coverage.sqrt(),
+                    score: sums.get(doc as usize).copied().unwrap_or(0.0) * coverage.sqrt(),
                 })
             })
             .collect();
@@ -1195,20 +1212,17 @@ impl Index {
         // for the leading candidates, since in a large KB a query touches thousands of
         // documents and the phrasing bonus only reorders those near the top. `by_score` is a
         // total order (no two documents tie), so selecting the leading ones and sorting only
-        // them gives exactly the order of sorting everything.
+        // them gives exactly the order of sorting everything. The selection, among thousands,
+        // compares `Ranked::key`s, the same order as integers.
         let n_candidates = options.limit.max(RERANK_CANDIDATES);
         if ranked.len() > n_candidates {
-            ranked.select_nth_unstable_by(n_candidates, by_score);
+            ranked.select_nth_unstable_by_key(n_candidates, |hit| std::cmp::Reverse(hit.key()));
             ranked.truncate(n_candidates);
         }
         ranked.sort_by(by_score);
-        // `slot_of` now maps each candidate to its place in `ranked`, and `cells` holds, per
+        // `slot_of` maps each candidate to its place in `ranked`, and `cells` holds, per
         // candidate, `n_terms` cells for each of its phrasings.
-        for &doc in &touched {
-            if let Some(slot) = slot_of.get_mut(doc as usize) {
-                *slot = u32::MAX;
-            }
-        }
+        let mut slot_of = vec![u32::MAX; n_all];
         let mut cell_starts = Vec::with_capacity(ranked.len());
         let mut n_cells = 0;
         for (candidate, hit) in ranked.iter().enumerate() {

@@ -472,3 +472,15 @@ fn a_decoded_entry_is_twelve_bytes_and_keeps_document_and_title_apart() {
     };
     assert_eq!((entry.doc(), entry.in_title()), (TITLE_BIT - 1, false));
 }
+
+proptest! {
+    #[test]
+    fn ranking_keys_order_hits_as_the_ranking_does(
+        a in (any::<u32>(), any::<f32>()),
+        b in (any::<u32>(), any::<f32>()),
+    ) {
+        let (a, b) = (Ranked { doc: a.0, score: a.1 }, Ranked { doc: b.0, score: b.1 });
+        let by_score = b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+        prop_assert_eq!(b.key().cmp(&a.key()), by_score);
+    }
+}
