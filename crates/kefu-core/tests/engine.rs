@@ -1443,7 +1443,8 @@ proptest! {
 /// meets what the earlier ones left decoded. Prints per-query p50 / p95 / mean of `Index::rank`
 /// (each query's median over three rounds) and writes every ranking, scores as exact bits, to
 /// the output file so two builds can be diffed: a speed-up must not change a single bit. With
-/// `KEFU_PROFILE_PREFIXES=1`, every prefix of each query is ranked too, as while typing.
+/// `KEFU_PROFILE_PREFIXES=1`, every prefix of each query is ranked too, as while typing. The
+/// eight slowest queries are listed first.
 #[test]
 #[ignore = "a timing loop over a bundle named by environment variables"]
 fn profile_ranking() {
@@ -1507,6 +1508,15 @@ fn profile_ranking() {
         })
         .collect();
     let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
+    let mut slowest: Vec<(f64, &(SearchOptions, String))> =
+        times.iter().copied().zip(&queries).collect();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, (options, query)) in slowest.iter().take(8) {
+        println!(
+            "{ms:.4} ms  {}  {query}",
+            options.locale.as_deref().unwrap_or("-")
+        );
+    }
     times.sort_by(f64::total_cmp);
     let at = |share: f64| {
         times[((times.len() as f64 * share).ceil() as usize).clamp(1, times.len()) - 1]
