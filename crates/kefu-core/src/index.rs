@@ -1220,86 +1220,114 @@ impl Index {
             ranked.truncate(n_candidates);
         }
         ranked.sort_by(by_score);
-        // `slot_of` maps each candidate to its place in `ranked`, and `cells` holds, per
-        // candidate, `n_terms` cells for each of its phrasings.
+        // `slot_of` maps each candidate to its place in `ranked`, and its phrasings are numbered
+        // from `phrasing_starts[candidate]`. Per phrasing, as per document in the first pass:
+        // the sum of the best weights of the query terms done so far, how many counted terms
+        // matched, and the best weight of the term in hand, added to the sum once the term's
+        // matches are all visited (`matches` is in query order), touching only the phrasings it
+        // reached: each phrasing's sum is, to the bit, that of adding its terms' bests in order.
         let mut slot_of = vec![u32::MAX; n_all];
-        let mut cell_starts = Vec::with_capacity(ranked.len());
-        let mut n_cells = 0;
+        let mut phrasing_starts = Vec::with_capacity(ranked.len());
+        let mut n_phrasings = 0;
         for (candidate, hit) in ranked.iter().enumerate() {
             if let Some(slot) = slot_of.get_mut(hit.doc as usize) {
                 *slot = candidate as u32;
             }
-            cell_starts.push(n_cells);
-            n_cells += self.instance_factors(hit.doc).len() * n_terms;
+            phrasing_starts.push(n_phrasings);
+            n_phrasings += self.instance_factors(hit.doc).len();
         }
-        let mut cells = vec![0f32; n_cells];
+        let mut phrasing_sums = vec![0f32; n_phrasings];
+        let mut phrasing_matched = vec![0u32; n_phrasings];
+        let mut phrasing_best = vec![0f32; n_phrasings];
+        let mut reached: Vec<usize> = Vec::new();
         // The candidates in document order, to look them up in long postings lists in one
         // forward pass rather than one binary search of the whole list each.
         let mut candidate_docs: Vec<u32> = ranked.iter().map(|hit| hit.doc).collect();
         candidate_docs.sort_unstable();
-        for term_match in &matches {
-            let mut visit = |posting: &Scored| {
-                let Some(&candidate) = slot_of.get(posting.doc() as usize) else {
-                    return;
-                };
-                let Some(&start) = cell_starts.get(candidate as usize) else {
-                    return;
-                };
-                let factors = self.instance_factors(posting.doc());
-                let mut update = |instance: usize| {
-                    if let (Some(cell), Some(factor)) = (
-                        cells.get_mut(start + instance * n_terms + term_match.query_idx),
-                        factors.get(instance),
-                    ) {
-                        *cell = cell.max(term_match.weight * term_match.idf * factor);
+        for term_group in matches.chunk_by(|a, b| a.query_idx == b.query_idx) {
+            for term_match in term_group {
+                let mut visit = |posting: &Scored| {
+                    let Some(&candidate) = slot_of.get(posting.doc() as usize) else {
+                        return;
+                    };
+                    let Some(&start) = phrasing_starts.get(candidate as usize) else {
+                        return;
+                    };
+                    let factors = self.instance_factors(posting.doc());
+                    let mut update = |instance: usize| {
+                        if let (Some(best), Some(factor)) = (
+                            phrasing_best.get_mut(start + instance),
+                            factors.get(instance),
+                        ) {
+                            let weight = term_match.weight * term_match.idf * factor;
+                            if weight > *best {
+                                if *best == 0.0 {
+                                    reached.push(start + instance);
+                                }
+                                *best = weight;
+                            }
+                        }
+                    };
+                    if posting.in_title() {
+                        update(0);
+                    }
+                    let mut bits = posting.questions;
+                    while bits != 0 {
+                        update(1 + bits.trailing_zeros() as usize);
+                        bits &= bits - 1;
                     }
                 };
-                if posting.in_title() {
-                    update(0);
-                }
-                let mut bits = posting.questions;
-                while bits != 0 {
-                    update(1 + bits.trailing_zeros() as usize);
-                    bits &= bits - 1;
-                }
-            };
-            // Walk a short postings list; look the candidates up in a long one.
-            let entries = &term_match.postings.entries;
-            if entries.len() <= ranked.len() * 8 {
-                entries.iter().for_each(&mut visit);
-            } else {
-                let mut rest = entries.as_slice();
-                for &doc in &candidate_docs {
-                    // Galloping: the next candidate is usually not far ahead.
-                    let mut bound = 1;
-                    while bound < rest.len() && rest[bound].doc() < doc {
-                        bound *= 2;
-                    }
-                    let end = (bound + 1).min(rest.len());
-                    let at = rest[..end].partition_point(|posting| posting.doc() < doc);
-                    rest = &rest[at..];
-                    match rest.first() {
-                        Some(posting) if posting.doc() == doc => visit(posting),
-                        Some(_) => {}
-                        None => break,
+                // Walk a short postings list; look the candidates up in a long one.
+                let entries = &term_match.postings.entries;
+                if entries.len() <= ranked.len() * 8 {
+                    entries.iter().for_each(&mut visit);
+                } else {
+                    let mut rest = entries.as_slice();
+                    for &doc in &candidate_docs {
+                        // Galloping: the next candidate is usually not far ahead.
+                        let mut bound = 1;
+                        while bound < rest.len() && rest[bound].doc() < doc {
+                            bound *= 2;
+                        }
+                        let end = (bound + 1).min(rest.len());
+                        let at = rest[..end].partition_point(|posting| posting.doc() < doc);
+                        rest = &rest[at..];
+                        match rest.first() {
+                            Some(posting) if posting.doc() == doc => visit(posting),
+                            Some(_) => {}
+                            None => break,
+                        }
                     }
                 }
             }
+            let counted = term_group
+                .first()
+                .is_some_and(|term_match| counts.get(term_match.query_idx) == Some(&true));
+            for &phrasing in &reached {
+                if let (Some(sum), Some(matched), Some(best)) = (
+                    phrasing_sums.get_mut(phrasing),
+                    phrasing_matched.get_mut(phrasing),
+                    phrasing_best.get_mut(phrasing),
+                ) {
+                    *sum += *best;
+                    *matched += u32::from(counted);
+                    *best = 0.0;
+                }
+            }
+            reached.clear();
         }
-        for (hit, &start) in ranked.iter_mut().zip(&cell_starts) {
+        for (hit, &start) in ranked.iter_mut().zip(&phrasing_starts) {
             let n_instances = self.instance_factors(hit.doc).len();
-            let rows = cells
-                .get(start..start + n_instances * n_terms)
+            let sums = phrasing_sums
+                .get(start..start + n_instances)
+                .unwrap_or_default();
+            let matched = phrasing_matched
+                .get(start..start + n_instances)
                 .unwrap_or_default();
             // The best COUNTED_PHRASINGS phrasing scores, best first; a new score is compared
             // with the last of them first, so most phrasings cost one comparison.
             let mut best = [0f32; COUNTED_PHRASINGS];
-            for row in rows.chunks_exact(n_terms) {
-                let (mut sum, mut matched) = (0f32, 0u32);
-                for (cell, counted) in row.iter().zip(&counts) {
-                    sum += cell;
-                    matched += u32::from(*counted && *cell > 0.0);
-                }
+            for (&sum, &matched) in sums.iter().zip(matched) {
                 let mut score = sum * (matched as f32 / n_counted).sqrt();
                 if score > best[COUNTED_PHRASINGS - 1] {
                     for slot in &mut best {
