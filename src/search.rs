@@ -183,46 +183,77 @@ fn is_composing(event: &web_sys::Event) -> bool {
 const SEARCH_SETTLE: std::time::Duration = std::time::Duration::from_millis(700);
 
 /// Tells the page about each settled search: the query, the locale and how many hits it found.
+/// A query the customer leaves for the contact form before it settled counts at once: it is what
+/// they tried last, for the ticket's context and for editors (most often a search that found
+/// nothing).
 fn report_searches(ui: Ui, hits: Memo<Vec<Hit>>) {
     let timer = Timer::new();
+    // The query waiting to settle and its number of hits. Not a reactive value: the view's
+    // cleanup reads it after the view's own values are gone.
+    let pending: Arc<std::sync::Mutex<Option<(String, usize)>>> = Arc::default();
+    let take_pending = {
+        let pending = Arc::clone(&pending);
+        move || pending.lock().ok().and_then(|mut pending| pending.take())
+    };
+    let settle = take_pending.clone();
     Effect::new(move |_| {
         let query = ui.query.with(|query| query.trim().to_owned());
         timer.cancel();
+        if let Ok(mut pending) = pending.lock() {
+            *pending = None;
+        }
         // Coming back from an article redraws this view with the same query: not a new search.
         if query.is_empty() || ui.reported_query.with_value(|last| *last == query) {
             return;
         }
-        let report = move || {
-            let Some(n_hits) = hits.try_with_untracked(Vec::len) else {
-                return;
-            };
-            let n_hits = n_hits as f64;
-            let detail = event_detail(&[
-                ("query", query.as_str().into()),
-                ("locale", ui.strings().locale.into()),
-                ("hits", n_hits.into()),
-            ]);
-            ui.reported_query.set_value(query.clone());
-            ui.trail.update(|trail| trail.add_search(&query));
-            let locale = ui.strings().locale.to_owned();
-            // A search with hits that the customer leaves without opening one is a miss.
-            ui.unanswered
-                .set_value((n_hits > 0.0).then(|| (scrub(&query), locale.clone())));
-            ui.signals.record(
-                ui,
-                Event::Search {
-                    query: scrub(&query),
-                    locale,
-                    hits: n_hits as u32,
-                },
-            );
-            ui.emit("search", &detail);
-        };
-        timer.start(SEARCH_SETTLE, report);
+        let n_hits = hits.with_untracked(Vec::len);
+        if let Ok(mut pending) = pending.lock() {
+            *pending = Some((query, n_hits));
+        }
+        let settle = settle.clone();
+        timer.start(SEARCH_SETTLE, move || {
+            if let Some((query, n_hits)) = settle() {
+                report_search(ui, query, n_hits);
+            }
+        });
     });
-    // Leaving the view (opening an article) before the query settled: not a search to report,
-    // and the timer must not outlive the signals it reads.
-    on_cleanup(move || timer.cancel());
+    // Leaving the view: for the contact form, the query in the box counts now; otherwise (an
+    // article opened before the query settled) it is not a search to report. Either way the
+    // timer must not outlive the view.
+    on_cleanup(move || {
+        timer.cancel();
+        let pending = take_pending();
+        if ui.view.try_get_untracked() == Some(View::Contact)
+            && let Some((query, n_hits)) = pending
+        {
+            report_search(ui, query, n_hits);
+        }
+    });
+}
+
+/// Reports one search: to the page (`Kefu.on('search')`), to the trail the contact form
+/// attaches, and to editors' signals.
+fn report_search(ui: Ui, query: String, n_hits: usize) {
+    let detail = event_detail(&[
+        ("query", query.as_str().into()),
+        ("locale", ui.strings().locale.into()),
+        ("hits", (n_hits as f64).into()),
+    ]);
+    ui.trail.update(|trail| trail.add_search(&query));
+    let locale = ui.strings().locale.to_owned();
+    // A search with hits that the customer leaves without opening one is a miss.
+    ui.unanswered
+        .set_value((n_hits > 0).then(|| (scrub(&query), locale.clone())));
+    ui.signals.record(
+        ui,
+        Event::Search {
+            query: scrub(&query),
+            locale,
+            hits: n_hits as u32,
+        },
+    );
+    ui.reported_query.set_value(query);
+    ui.emit("search", &detail);
 }
 
 /// What opening `doc` shows: a flow is walked, anything else read.

@@ -125,6 +125,31 @@ describe("a customer who needs a person", () => {
     await context.close();
   });
 
+  test("a search left for the form before it settled still counts: attached, reported, in the ticket", async () => {
+    const tickets = [];
+    const context = await newContext(tickets);
+    const page = await openShop(context);
+    const searches = [];
+    await page.exposeFunction("recordSearch", (detail) => searches.push(detail));
+    await page.evaluate(() => Kefu.on("search", (detail) => window.recordSearch(detail)));
+
+    // Typed, then straight to "Contact support", well within the time a query takes to settle.
+    const dialog = await openFormFromNoResults(page);
+    const attached = dialog.getByRole("group", { name: "So you don't have to repeat yourself, we'll include:" });
+    assert.match(await attached.textContent(), /Your searches\s*zzzz qqqq/);
+    await eventually(() => searches.length > 0, "the search is reported to the page");
+    assert.deepEqual(
+      searches.map(({ query, hits }) => ({ query, hits })),
+      [{ query: "zzzz qqqq", hits: 0 }],
+      "reported once, with no hits",
+    );
+
+    await fillAndSend(dialog, "Nothing in the help about this.");
+    await dialog.getByRole("status").filter({ hasText: "Your reference is" }).waitFor({ timeout: 10000 });
+    assert.deepEqual(tickets.map((t) => t.body.context.searches), [["zzzz qqqq"]]);
+    await context.close();
+  });
+
   test("offline: the message is saved, survives a reload, and arrives exactly once", async () => {
     const tickets = [];
     const context = await newContext(tickets);
@@ -157,6 +182,7 @@ describe("a customer who needs a person", () => {
     );
     assert.deepEqual(tickets.map((t) => t.status), [201], "exactly one ticket, sent once");
     assert.equal(tickets[0].body.message, "Sent while offline, in a tunnel.");
+    assert.deepEqual(tickets[0].body.context.searches, ["zzzz qqqq"], "what they tried went with it");
     await context.close();
   });
 
