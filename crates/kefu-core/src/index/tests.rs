@@ -484,3 +484,31 @@ proptest! {
         prop_assert_eq!(b.key().cmp(&a.key()), by_score);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Whatever the lookups and insertions, the cache counts exactly the entries it holds, never
+    /// more than its budget, and keeps a list it was just given when the list fits at all.
+    #[test]
+    fn the_decoded_cache_stays_within_its_budget_and_counts_true(
+        operations in proptest::collection::vec(
+            (any::<bool>(), 0u64..40, prop_oneof![0usize..2_000, Just(MAX_CACHED_ENTRIES / 3), Just(MAX_CACHED_ENTRIES + 1)]),
+            1..60,
+        ),
+    ) {
+        let mut cache = DecodedCache::default();
+        for (insert, offset, len) in operations {
+            if insert {
+                let known = cache.get(offset).is_some();
+                cache.insert(offset, decoded_list(len));
+                prop_assert_eq!(cache.get(offset).is_some(), known || len <= MAX_CACHED_ENTRIES);
+            } else {
+                cache.get(offset);
+            }
+            let held: usize = cache.lists.values().map(|list| list.postings.entries.len()).sum();
+            prop_assert_eq!(cache.n_entries, held);
+            prop_assert!(cache.n_entries <= MAX_CACHED_ENTRIES);
+        }
+    }
+}
