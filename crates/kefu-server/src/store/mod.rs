@@ -637,6 +637,66 @@ pub(crate) mod report_sql {
         "SELECT COUNT(*) FROM tickets WHERE created_at >= $1 AND created_at <= $2";
 }
 
+/// One result row of a report query (`report_sql`), read alike from either database, so that
+/// each row of the report is built from its columns once, here, rather than once per driver.
+pub(crate) trait ReportRow {
+    type Error;
+    fn text(&self, column: usize) -> Result<String, Self::Error>;
+    fn optional_text(&self, column: usize) -> Result<Option<String>, Self::Error>;
+    fn count(&self, column: usize) -> Result<i64, Self::Error>;
+}
+
+impl Counted {
+    /// A row `(key, locale or NULL, count)`.
+    pub(crate) fn from_row<R: ReportRow>(row: &R) -> Result<Counted, R::Error> {
+        Ok(Counted {
+            key: row.text(0)?,
+            locale: row.optional_text(1)?.unwrap_or_default(),
+            count: row.count(2)?,
+        })
+    }
+}
+
+impl Votes {
+    /// A row `(target, id, helpful, not helpful)`; reasons and comments come in their own rows.
+    pub(crate) fn from_row<R: ReportRow>(row: &R) -> Result<Votes, R::Error> {
+        Ok(Votes {
+            target: row.text(0)?,
+            id: row.text(1)?,
+            helpful: row.count(2)?,
+            not_helpful: row.count(3)?,
+            reasons: Vec::new(),
+            comments: Vec::new(),
+        })
+    }
+}
+
+impl FlowOutcomes {
+    /// A row `(flow, solved, escalated, abandoned)`; stops come in their own rows.
+    pub(crate) fn from_row<R: ReportRow>(row: &R) -> Result<FlowOutcomes, R::Error> {
+        Ok(FlowOutcomes {
+            flow_id: row.text(0)?,
+            solved: row.count(1)?,
+            escalated: row.count(2)?,
+            abandoned: row.count(3)?,
+            stops: Vec::new(),
+        })
+    }
+}
+
+/// A row of three texts and a count: the reasons rows `(target, id, reason, count)` and the
+/// stops rows `(flow, outcome, node, count)`.
+pub(crate) fn texts_and_count<R: ReportRow>(
+    row: &R,
+) -> Result<(String, String, String, i64), R::Error> {
+    Ok((row.text(0)?, row.text(1)?, row.text(2)?, row.count(3)?))
+}
+
+/// A comments row `(target, id, comment)`.
+pub(crate) fn three_texts<R: ReportRow>(row: &R) -> Result<(String, String, String), R::Error> {
+    Ok((row.text(0)?, row.text(1)?, row.text(2)?))
+}
+
 /// Attaches the reasons rows `(target, id, reason, count)` to their [`Votes`].
 pub(crate) fn attach_reasons(votes: &mut [Votes], reasons: Vec<(String, String, String, i64)>) {
     for (target, id, reason, count) in reasons {

@@ -12,8 +12,9 @@ use tokio_postgres::{Client, NoTls, Row};
 
 use super::{
     Counted, Delivery, DeliveryResult, DeliveryStatus, ErrorKind, EventRow, FlowOutcomes,
-    InsertOutcome, MAX_REFERENCE_ATTEMPTS, Report, StoreError, StoredTicket, TimeRange, Votes,
-    attach_comments, attach_reasons, attach_stops, redact_password, report_sql,
+    InsertOutcome, MAX_REFERENCE_ATTEMPTS, Report, ReportRow, StoreError, StoredTicket, TimeRange,
+    Votes, attach_comments, attach_reasons, attach_stops, redact_password, report_sql,
+    texts_and_count, three_texts,
 };
 use crate::reference;
 use crate::webhook::{WebhookKind, WebhookTarget};
@@ -320,19 +321,16 @@ impl PgStore {
         let (since, until) = range.bounds();
         let mut slot = self.client().await?;
         let client = client_of(&mut slot)?;
+        // Each report query's rows, built by `from_row`.
+        let rows = async |sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]| {
+            client.query(sql, params).await
+        };
         let counted = async |sql: &str| -> Result<Vec<Counted>, StoreError> {
-            client
-                .query(sql, &[&since, &until, &limit])
-                .await?
+            let rows = rows(sql, &[&since, &until, &limit]).await?;
+            Ok(rows
                 .iter()
-                .map(|row| {
-                    Ok(Counted {
-                        key: row.try_get(0)?,
-                        locale: row.try_get::<_, Option<String>>(1)?.unwrap_or_default(),
-                        count: row.try_get(2)?,
-                    })
-                })
-                .collect()
+                .map(Counted::from_row)
+                .collect::<Result<_, _>>()?)
         };
         let top_searches = counted(report_sql::TOP_SEARCHES).await?;
         let zero_result_queries = counted(report_sql::ZERO_RESULTS).await?;
@@ -341,69 +339,33 @@ impl PgStore {
         let totals = client
             .query_one(report_sql::SEARCH_TOTALS, &[&since, &until])
             .await?;
-        let mut least_helpful = client
-            .query(report_sql::LEAST_HELPFUL, &[&since, &until, &limit])
+        let mut least_helpful = rows(report_sql::LEAST_HELPFUL, &[&since, &until, &limit])
             .await?
             .iter()
-            .map(|row| {
-                Ok(Votes {
-                    target: row.try_get(0)?,
-                    id: row.try_get(1)?,
-                    helpful: row.try_get(2)?,
-                    not_helpful: row.try_get(3)?,
-                    reasons: Vec::new(),
-                    comments: Vec::new(),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let reasons = client
-            .query(report_sql::REASONS, &[&since, &until])
+            .map(Votes::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let reasons = rows(report_sql::REASONS, &[&since, &until])
             .await?
             .iter()
-            .map(|row| {
-                Ok((
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    row.try_get(2)?,
-                    row.try_get(3)?,
-                ))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .map(texts_and_count)
+            .collect::<Result<Vec<_>, _>>()?;
         attach_reasons(&mut least_helpful, reasons);
-        let comments = client
-            .query(report_sql::COMMENTS, &[&since, &until])
+        let comments = rows(report_sql::COMMENTS, &[&since, &until])
             .await?
             .iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .map(three_texts)
+            .collect::<Result<Vec<_>, _>>()?;
         attach_comments(&mut least_helpful, comments);
-        let mut flows = client
-            .query(report_sql::FLOWS, &[&since, &until, &limit])
+        let mut flows = rows(report_sql::FLOWS, &[&since, &until, &limit])
             .await?
             .iter()
-            .map(|row| {
-                Ok(FlowOutcomes {
-                    flow_id: row.try_get(0)?,
-                    solved: row.try_get(1)?,
-                    escalated: row.try_get(2)?,
-                    abandoned: row.try_get(3)?,
-                    stops: Vec::new(),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let stops = client
-            .query(report_sql::FLOW_STOPS, &[&since, &until])
+            .map(FlowOutcomes::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let stops = rows(report_sql::FLOW_STOPS, &[&since, &until])
             .await?
             .iter()
-            .map(|row| {
-                Ok((
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    row.try_get(2)?,
-                    row.try_get(3)?,
-                ))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .map(texts_and_count)
+            .collect::<Result<Vec<_>, _>>()?;
         attach_stops(&mut flows, stops);
         let tickets = client
             .query_one(report_sql::TICKETS, &[&since, &until])
@@ -605,4 +567,20 @@ fn ticket_from_row(row: &Row) -> Result<StoredTicket, StoreError> {
         context_json: row.try_get(9)?,
         subject: row.try_get(10)?,
     })
+}
+
+impl ReportRow for Row {
+    type Error = tokio_postgres::Error;
+
+    fn text(&self, column: usize) -> Result<String, tokio_postgres::Error> {
+        self.try_get(column)
+    }
+
+    fn optional_text(&self, column: usize) -> Result<Option<String>, tokio_postgres::Error> {
+        self.try_get(column)
+    }
+
+    fn count(&self, column: usize) -> Result<i64, tokio_postgres::Error> {
+        self.try_get(column)
+    }
 }

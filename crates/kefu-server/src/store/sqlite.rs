@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, par
 
 use super::{
     Counted, Delivery, DeliveryResult, DeliveryStatus, ErrorKind, EventRow, FlowOutcomes,
-    InsertOutcome, MAX_REFERENCE_ATTEMPTS, Report, StoreError, StoredTicket, TimeRange, Votes,
-    attach_comments, attach_reasons, attach_stops, report_sql,
+    InsertOutcome, MAX_REFERENCE_ATTEMPTS, Report, ReportRow, StoreError, StoredTicket, TimeRange,
+    Votes, attach_comments, attach_reasons, attach_stops, report_sql, texts_and_count, three_texts,
 };
 use crate::reference;
 use crate::webhook::{WebhookKind, WebhookTarget};
@@ -289,13 +289,8 @@ impl SqliteStore {
         let conn = self.lock();
         let counted = |sql: &str| -> rusqlite::Result<Vec<Counted>> {
             let mut statement = conn.prepare(&numbered(sql))?;
-            let rows = statement.query_map(params![since, until, limit], |row| {
-                Ok(Counted {
-                    key: row.get(0)?,
-                    locale: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    count: row.get(2)?,
-                })
-            })?;
+            let rows =
+                statement.query_map(params![since, until, limit], |row| Counted::from_row(row))?;
             rows.collect()
         };
         let (searches, zero_result_searches) = conn.query_row(
@@ -309,48 +304,27 @@ impl SqliteStore {
         let deflections = counted(report_sql::DEFLECTIONS)?;
         let mut least_helpful: Vec<Votes> = conn
             .prepare(&numbered(report_sql::LEAST_HELPFUL))?
-            .query_map(params![since, until, limit], |row| {
-                Ok(Votes {
-                    target: row.get(0)?,
-                    id: row.get(1)?,
-                    helpful: row.get(2)?,
-                    not_helpful: row.get(3)?,
-                    reasons: Vec::new(),
-                    comments: Vec::new(),
-                })
-            })?
+            .query_map(params![since, until, limit], |row| Votes::from_row(row))?
             .collect::<Result<_, _>>()?;
         let reasons = conn
             .prepare(&numbered(report_sql::REASONS))?
-            .query_map(params![since, until], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })?
+            .query_map(params![since, until], |row| texts_and_count(row))?
             .collect::<Result<_, _>>()?;
         attach_reasons(&mut least_helpful, reasons);
         let comments = conn
             .prepare(&numbered(report_sql::COMMENTS))?
-            .query_map(params![since, until], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })?
+            .query_map(params![since, until], |row| three_texts(row))?
             .collect::<Result<_, _>>()?;
         attach_comments(&mut least_helpful, comments);
         let mut flows: Vec<FlowOutcomes> = conn
             .prepare(&numbered(report_sql::FLOWS))?
             .query_map(params![since, until, limit], |row| {
-                Ok(FlowOutcomes {
-                    flow_id: row.get(0)?,
-                    solved: row.get(1)?,
-                    escalated: row.get(2)?,
-                    abandoned: row.get(3)?,
-                    stops: Vec::new(),
-                })
+                FlowOutcomes::from_row(row)
             })?
             .collect::<Result<_, _>>()?;
         let stops = conn
             .prepare(&numbered(report_sql::FLOW_STOPS))?
-            .query_map(params![since, until], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })?
+            .query_map(params![since, until], |row| texts_and_count(row))?
             .collect::<Result<_, _>>()?;
         attach_stops(&mut flows, stops);
         let tickets = conn.query_row(
@@ -516,6 +490,22 @@ fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<StoredTicket> {
         context_json: row.get(9)?,
         subject: row.get(10)?,
     })
+}
+
+impl ReportRow for Row<'_> {
+    type Error = rusqlite::Error;
+
+    fn text(&self, column: usize) -> rusqlite::Result<String> {
+        self.get(column)
+    }
+
+    fn optional_text(&self, column: usize) -> rusqlite::Result<Option<String>> {
+        self.get(column)
+    }
+
+    fn count(&self, column: usize) -> rusqlite::Result<i64> {
+        self.get(column)
+    }
 }
 
 #[cfg(test)]
