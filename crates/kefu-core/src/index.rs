@@ -400,6 +400,94 @@ impl DecodedCache {
     }
 }
 
+/// Running sums over a set of items (documents in ranking's first pass, the candidates'
+/// phrasings in the second) of the best weight each query term gives each item. The terms come
+/// in query order; a term may offer an item several weights (one per index term standing in for
+/// it), of which the best counts. `end_term` adds each reached item's best to its sum and
+/// touches only those items: every sum is, to the bit, that of adding every term's best in query
+/// order (adding 0.0 to a positive sum leaves it as it is), at a cost that follows the weights
+/// offered rather than items × terms. The lists are written by index: a `push` is an
+/// out-of-line call per item in the hot loop.
+struct TermSums {
+    sums: Vec<f32>,
+    /// How many counted terms reached each item.
+    matched: Vec<u32>,
+    /// The best weight of the term in hand per item; 0.0 where it has not reached.
+    best: Vec<f32>,
+    /// The items the term in hand reached, the first `n_reached`.
+    reached: Vec<u32>,
+    n_reached: usize,
+    /// The items with a positive sum in the order they got it, the first `n_touched`.
+    touched: Vec<u32>,
+    n_touched: usize,
+}
+
+impl TermSums {
+    fn new(n_items: usize) -> TermSums {
+        TermSums {
+            sums: vec![0.0; n_items],
+            matched: vec![0; n_items],
+            best: vec![0.0; n_items],
+            reached: vec![0; n_items],
+            n_reached: 0,
+            touched: vec![0; n_items],
+            n_touched: 0,
+        }
+    }
+
+    /// The term in hand gives `item` the weight `weight` (kept if its best so far).
+    #[inline]
+    fn offer(&mut self, item: u32, weight: f32) {
+        if let Some(best) = self.best.get_mut(item as usize)
+            && weight > *best
+        {
+            if *best == 0.0
+                && let Some(entry) = self.reached.get_mut(self.n_reached)
+            {
+                *entry = item;
+                self.n_reached += 1;
+            }
+            *best = weight;
+        }
+    }
+
+    /// The term in hand is done: its bests go into the sums, and into the counts if `counted`.
+    fn end_term(&mut self, counted: bool) {
+        for &item in self.reached.get(..self.n_reached).unwrap_or_default() {
+            let at = item as usize;
+            if let (Some(sum), Some(matched), Some(best)) = (
+                self.sums.get_mut(at),
+                self.matched.get_mut(at),
+                self.best.get_mut(at),
+            ) {
+                if *sum == 0.0
+                    && let Some(entry) = self.touched.get_mut(self.n_touched)
+                {
+                    *entry = item;
+                    self.n_touched += 1;
+                }
+                *sum += *best;
+                *matched += u32::from(counted);
+                *best = 0.0;
+            }
+        }
+        self.n_reached = 0;
+    }
+
+    /// The items with a positive sum, in the order they got it.
+    fn touched(&self) -> &[u32] {
+        self.touched.get(..self.n_touched).unwrap_or_default()
+    }
+
+    /// An item's sum and how many counted terms reached it.
+    fn get(&self, item: usize) -> (f32, u32) {
+        (
+            self.sums.get(item).copied().unwrap_or(0.0),
+            self.matched.get(item).copied().unwrap_or(0),
+        )
+    }
+}
+
 /// One index term standing in for a query term.
 #[derive(Clone, Copy, Debug)]
 struct Expansion {
@@ -1061,22 +1149,10 @@ impl Index {
         } else {
             query_terms.iter().map(|t| !supporting(t)).collect()
         };
-        // Per document, in dense arrays by document number so the hot loop neither hashes nor
-        // allocates: the sum of the best contributions of the query terms done so far, how many
-        // counted terms contributed, and the best contribution of the term in hand. A term's best
-        // is added to the sum once its expansions are all scored, in query order, touching only
-        // the documents it reached (`term_docs`): the sum is the one adding every term's best in
-        // order would give, to the bit (adding 0.0 to a positive sum leaves it as it is), at a
-        // cost that follows the postings rather than documents × query terms.
+        // Per document (dense arrays by document number, so the hot loop neither hashes nor
+        // allocates), the sum of the query terms' best contributions (see `TermSums`).
         let n_all = self.docs.len();
-        let mut sums = vec![0f32; n_all];
-        let mut n_matched = vec![0u32; n_all];
-        let mut term_best = vec![0f32; n_all];
-        // The documents with a positive sum, in the order they got it, and those the term in hand
-        // reached: lists of distinct documents, written by index (a push is a call per document
-        // in the hot loop).
-        let (mut touched, mut n_touched) = (vec![0u32; n_all], 0);
-        let (mut term_docs, mut n_term_docs) = (vec![0u32; n_all], 0);
+        let mut doc_sums = TermSums::new(n_all);
         let mut matches: Vec<TermMatch> = Vec::new();
 
         let mut synonyms = self.synonym_terms(query_terms);
@@ -1147,19 +1223,8 @@ impl Index {
                     if visible.is_some_and(|v| !v.get(doc as usize).copied().unwrap_or(false)) {
                         continue;
                     }
-                    let Some(cell) = term_best.get_mut(doc as usize) else {
-                        continue;
-                    };
                     let contribution = scale * weighted_tf * (K1 + 1.0) / (weighted_tf + K1);
-                    if contribution > *cell {
-                        if *cell == 0.0
-                            && let Some(entry) = term_docs.get_mut(n_term_docs)
-                        {
-                            *entry = doc;
-                            n_term_docs += 1;
-                        }
-                        *cell = contribution;
-                    }
+                    doc_sums.offer(doc, contribution);
                 }
                 matches.push(TermMatch {
                     query_idx,
@@ -1169,40 +1234,21 @@ impl Index {
                     postings,
                 });
             }
-            let counted = u32::from(counts[query_idx]);
-            for &doc in term_docs.get(..n_term_docs).unwrap_or_default() {
-                let doc = doc as usize;
-                if let (Some(sum), Some(matched), Some(cell)) = (
-                    sums.get_mut(doc),
-                    n_matched.get_mut(doc),
-                    term_best.get_mut(doc),
-                ) {
-                    if *sum == 0.0
-                        && let Some(entry) = touched.get_mut(n_touched)
-                    {
-                        *entry = doc as u32;
-                        n_touched += 1;
-                    }
-                    *sum += *cell;
-                    *matched += counted;
-                    *cell = 0.0;
-                }
-            }
-            n_term_docs = 0;
+            doc_sums.end_term(counts[query_idx]);
         }
 
         let n_counted = counts.iter().filter(|c| **c).count().max(1) as f32;
         // A document that matched only stop words is not a hit: "how do I" alone says nothing.
-        let mut ranked: Vec<Ranked> = touched
-            .get(..n_touched)
-            .unwrap_or_default()
+        let mut ranked: Vec<Ranked> = doc_sums
+            .touched()
             .iter()
             .filter_map(|&doc| {
-                let matched = *n_matched.get(doc as usize)? as f32;
+                let (sum, matched) = doc_sums.get(doc as usize);
+                let matched = matched as f32;
                 let coverage = matched / n_counted;
                 (matched > 0.0).then(|| Ranked {
                     doc,
-                    score: sums.get(doc as usize).copied().unwrap_or(0.0) * coverage.sqrt(),
+                    score: sum * coverage.sqrt(),
                 })
             })
             .collect();
@@ -1236,10 +1282,7 @@ impl Index {
             phrasing_starts.push(n_phrasings);
             n_phrasings += self.instance_factors(hit.doc).len();
         }
-        let mut phrasing_sums = vec![0f32; n_phrasings];
-        let mut phrasing_matched = vec![0u32; n_phrasings];
-        let mut phrasing_best = vec![0f32; n_phrasings];
-        let mut reached: Vec<usize> = Vec::new();
+        let mut phrasing_sums = TermSums::new(n_phrasings);
         // The candidates in document order, to look them up in long postings lists in one
         // forward pass rather than one binary search of the whole list each.
         let mut candidate_docs: Vec<u32> = ranked.iter().map(|hit| hit.doc).collect();
@@ -1255,17 +1298,9 @@ impl Index {
                     };
                     let factors = self.instance_factors(posting.doc());
                     let mut update = |instance: usize| {
-                        if let (Some(best), Some(factor)) = (
-                            phrasing_best.get_mut(start + instance),
-                            factors.get(instance),
-                        ) {
+                        if let Some(factor) = factors.get(instance) {
                             let weight = term_match.weight * term_match.idf * factor;
-                            if weight > *best {
-                                if *best == 0.0 {
-                                    reached.push(start + instance);
-                                }
-                                *best = weight;
-                            }
+                            phrasing_sums.offer((start + instance) as u32, weight);
                         }
                     };
                     if posting.in_title() {
@@ -1303,31 +1338,15 @@ impl Index {
             let counted = term_group
                 .first()
                 .is_some_and(|term_match| counts.get(term_match.query_idx) == Some(&true));
-            for &phrasing in &reached {
-                if let (Some(sum), Some(matched), Some(best)) = (
-                    phrasing_sums.get_mut(phrasing),
-                    phrasing_matched.get_mut(phrasing),
-                    phrasing_best.get_mut(phrasing),
-                ) {
-                    *sum += *best;
-                    *matched += u32::from(counted);
-                    *best = 0.0;
-                }
-            }
-            reached.clear();
+            phrasing_sums.end_term(counted);
         }
         for (hit, &start) in ranked.iter_mut().zip(&phrasing_starts) {
             let n_instances = self.instance_factors(hit.doc).len();
-            let sums = phrasing_sums
-                .get(start..start + n_instances)
-                .unwrap_or_default();
-            let matched = phrasing_matched
-                .get(start..start + n_instances)
-                .unwrap_or_default();
             // The best COUNTED_PHRASINGS phrasing scores, best first; a new score is compared
             // with the last of them first, so most phrasings cost one comparison.
             let mut best = [0f32; COUNTED_PHRASINGS];
-            for (&sum, &matched) in sums.iter().zip(matched) {
+            for phrasing in start..start + n_instances {
+                let (sum, matched) = phrasing_sums.get(phrasing);
                 let mut score = sum * (matched as f32 / n_counted).sqrt();
                 if score > best[COUNTED_PHRASINGS - 1] {
                     for slot in &mut best {
