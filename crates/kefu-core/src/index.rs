@@ -770,7 +770,8 @@ pub struct Index {
     field_factors: Vec<[f32; NUM_FIELDS]>,
     /// Per document, how many similar questions it has (at most 255): whether a postings entry
     /// carries a questions mask depends on it, and decoding reads it here rather than from each
-    /// document's record, a cache miss per entry on long lists.
+    /// document's record, a cache miss per entry on long lists. `instance_offsets` implies the
+    /// same count, but reading it from there made ranking on the 10,000-article KB 3 % slower.
     question_counts: Vec<u8>,
     /// Per document, where its phrasings' entries start in `instance_factors` (one more entry
     /// than there are documents, so document `d` has `offsets[d]..offsets[d + 1]`).
