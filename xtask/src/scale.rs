@@ -198,10 +198,6 @@ pub fn measure(kefu: &Path, work_dir: &Path) -> Result<ScaleReport> {
             .filter(|(l, _)| l == locale)
             .map(|(_, q)| format!("{q}\n"))
             .collect();
-        // Kept for profiling one locale's queries (`profile_ranking` in kefu-core's tests).
-        let queries_file = work_dir.join(format!("queries.{locale}.txt"));
-        std::fs::write(&queries_file, &input)
-            .with_context(|| format!("writing {}", queries_file.display()))?;
         let started = Instant::now();
         let mut child = Command::new(kefu)
             .args(["kb", "search"])
