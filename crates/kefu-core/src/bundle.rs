@@ -23,10 +23,15 @@
 //!               postings   see `index` (mostly one byte per document a term occurs in)
 //! ```
 //!
+//! Documents are numbered in the bundle's own order, not the KB's: those sharing terms sit
+//! together, which makes postings smaller (see `order`).
+//!
 //! **Invariant:** the same documents give the same bytes (no hash-map order, no timestamps), so a
 //! rebuilt but unchanged KB does not bust a CDN cache.
 
 use serde::{Deserialize, Serialize};
+
+mod order;
 
 use crate::crc32::crc32;
 use crate::index::{self, DocRecord, NUM_FIELDS};
@@ -121,13 +126,37 @@ impl std::error::Error for BundleError {}
 
 /// Encodes `docs` into bundle bytes. Deterministic: the same input gives the same bytes.
 pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
-    let (tables, field_lens) = index::collect_terms(docs);
-    let question_counts: Vec<usize> = field_lens.iter().map(|(_, lens)| lens.len()).collect();
-    let (terms, postings) = index::encode_terms(&tables, &question_counts);
+    let (tables, mut field_lens) = index::collect_terms(docs);
+    let terms = index::sorted_terms(&tables);
+    let order = numbering(
+        docs,
+        &index::shared_terms(&tables, &terms, docs.len()),
+        terms.len(),
+    );
+    let mut new_number = vec![0u32; docs.len()];
+    for (new, &old) in order.iter().enumerate() {
+        if let Some(slot) = new_number.get_mut(old as usize) {
+            *slot = new as u32;
+        }
+    }
+    let question_counts: Vec<usize> = order
+        .iter()
+        .map(|&old| {
+            field_lens
+                .get(old as usize)
+                .map_or(0, |(_, lens)| lens.len())
+        })
+        .collect();
+    let (terms, postings) = index::encode_terms(&tables, &terms, &new_number, &question_counts);
 
     let mut store = Vec::new();
     let mut directory = Directory::default();
-    for (doc, (field_lens, question_lens)) in docs.iter().zip(field_lens) {
+    for &old in &order {
+        let (Some(doc), Some(lens)) = (docs.get(old as usize), field_lens.get_mut(old as usize))
+        else {
+            continue;
+        };
+        let (field_lens, question_lens) = std::mem::take(lens);
         let store_start = store.len();
         // Encoding plain data into a Vec cannot fail; an error would be a postcard bug.
         store.extend(postcard::to_allocvec(&StoredBody::of(doc)).unwrap_or_default());
@@ -159,6 +188,58 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
     out.extend_from_slice(&crc32(&body).to_le_bytes());
     out.extend_from_slice(&body);
     out
+}
+
+/// The order documents are numbered in, as the old number of each new one: `order[new] = old`.
+///
+/// Documents sharing terms are numbered close together (see `order`), which makes postings
+/// smaller. Each locale's documents stay together, in their first-seen order of locales, and
+/// every locale follows one order of ids: a translated article's postings then repeat the gaps of
+/// the original's, which gzip finds (the demo KB's postings grew by a fifth when each locale was
+/// ordered on its own). So the order is computed over ids, each holding the terms of all its
+/// translations. `doc_terms` are [`index::shared_terms`].
+fn numbering(docs: &[Document], doc_terms: &[Vec<u32>], n_terms: usize) -> Vec<u32> {
+    let mut unit_of_id: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut unit_terms: Vec<Vec<u32>> = Vec::new();
+    let mut units = Vec::with_capacity(docs.len());
+    for (doc, terms) in docs.iter().zip(doc_terms) {
+        let unit = *unit_of_id.entry(doc.id.as_str()).or_insert_with(|| {
+            unit_terms.push(Vec::new());
+            (unit_terms.len() - 1) as u32
+        });
+        if let Some(held) = unit_terms.get_mut(unit as usize) {
+            held.extend_from_slice(terms);
+        }
+        units.push(unit);
+    }
+    for held in &mut unit_terms {
+        held.sort_unstable();
+        held.dedup();
+    }
+    let mut place_of_unit = vec![0u32; unit_terms.len()];
+    for (place, unit) in order::by_shared_terms(&unit_terms, n_terms)
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(slot) = place_of_unit.get_mut(unit as usize) {
+            *slot = place as u32;
+        }
+    }
+    let mut locales: Vec<&str> = Vec::new();
+    for doc in docs {
+        if !locales.contains(&doc.locale.as_str()) {
+            locales.push(&doc.locale);
+        }
+    }
+    let mut order: Vec<u32> = (0..docs.len() as u32).collect();
+    order.sort_by_key(|&doc| {
+        let locale = docs.get(doc as usize).map_or("", |d| d.locale.as_str());
+        let locale_place = locales.iter().position(|l| *l == locale).unwrap_or(0);
+        let unit = units.get(doc as usize).copied().unwrap_or(0);
+        let place = place_of_unit.get(unit as usize).copied().unwrap_or(0);
+        (locale_place, place)
+    });
+    order
 }
 
 /// The directory as written: one column per field of [`DocRecord`] rather than one record after
@@ -510,7 +591,7 @@ fn term_kind(term: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::{collect_terms_on, encode_terms};
+    use crate::index::{collect_terms_on, encode_terms, sorted_terms};
     use crate::kb::Inline;
 
     /// Documents in both scripts, of uneven lengths, some with similar questions.
@@ -548,7 +629,9 @@ mod tests {
         let encoded_on = |threads| {
             let (tables, lengths) = collect_terms_on(&docs, threads);
             let counts: Vec<usize> = lengths.iter().map(|(_, lens)| lens.len()).collect();
-            (encode_terms(&tables, &counts), lengths)
+            let identity: Vec<u32> = (0..docs.len() as u32).collect();
+            let encoded = encode_terms(&tables, &sorted_terms(&tables), &identity, &counts);
+            (encoded, lengths)
         };
         let one = encoded_on(1);
         assert!(!one.0.1.is_empty());
