@@ -715,8 +715,8 @@ pub(crate) fn sorted_terms(tables: &[TermTable]) -> Vec<&str> {
 
 /// [`shared_terms`] leaves out terms held by more than one document in this many. Their gaps are
 /// small wherever the documents go, and they blur which documents belong together: leaving out
-/// those in more than a tenth made afqmc-dev's bundle 224.3 → 223.9 KiB gzip and the
-/// 10,000-article KB's 4,220.6 → 4,199.3, with half the work.
+/// those in more than a tenth made afqmc-dev's bundle 219.0 → 218.7 KiB gzip and the
+/// 10,000-article KB's 4,121.6 → 4,100.9, with half the work.
 const MAX_SHARED_TERM_SHARE: usize = 10;
 
 /// Per document (numbered as in `tables`), the numbers of its terms in `terms` (ascending) that
