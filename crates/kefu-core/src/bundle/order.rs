@@ -38,6 +38,15 @@ const PARALLEL_DEPTH: usize = 2;
 /// `doc_terms[doc]` lists the terms of document `doc` as numbers below `n_terms`, each once;
 /// terms held by a single document may be left out (they do not affect the order).
 pub(crate) fn by_shared_terms(doc_terms: &[Vec<u32>], n_terms: usize) -> Vec<u32> {
+    // Where threads are unavailable (wasm32-unknown-unknown) or pointless (one core), none is
+    // started: spawning one there would fail.
+    let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    by_shared_terms_on(doc_terms, n_terms, parallel)
+}
+
+/// [`by_shared_terms`], with the first splits' halves on threads of their own or not; the order
+/// is the same either way (a test checks it).
+fn by_shared_terms_on(doc_terms: &[Vec<u32>], n_terms: usize, parallel: bool) -> Vec<u32> {
     let n_docs = doc_terms.len();
     let log2 = log2_table(n_docs + 1);
     let mut order: Vec<u32> = (0..n_docs as u32).collect();
@@ -45,6 +54,7 @@ pub(crate) fn by_shared_terms(doc_terms: &[Vec<u32>], n_terms: usize) -> Vec<u32
         doc_terms,
         n_terms,
         log2: &log2,
+        parallel,
     };
     context.bisect(&mut order, 0, &mut Scratch::new(n_terms));
     order
@@ -56,6 +66,8 @@ struct Context<'a> {
     n_terms: usize,
     /// `log2[i]` is log2(i) in fixed point, for `i` up to the number of documents plus one.
     log2: &'a [i64],
+    /// Whether the first splits' halves may run on threads of their own.
+    parallel: bool,
 }
 
 /// Per-term counters of one split, allocated once per thread and reset term by term, since a
@@ -115,7 +127,7 @@ impl Context<'_> {
             }
         }
         let (first, second) = part.split_at_mut(middle);
-        if depth < PARALLEL_DEPTH {
+        if self.parallel && depth < PARALLEL_DEPTH {
             std::thread::scope(|scope| {
                 let other = scope.spawn(|| {
                     self.bisect(second, depth + 1, &mut Scratch::new(self.n_terms));
@@ -312,13 +324,18 @@ mod tests {
     }
 
     #[test]
-    fn the_order_is_deterministic() {
+    fn the_order_is_deterministic_with_or_without_threads() {
         let doc_terms: Vec<Vec<u32>> = (0..100u32)
             .map(|doc| vec![doc % 7, 7 + doc % 5, 12 + doc % 3])
             .collect();
-        let order = by_shared_terms(&doc_terms, 15);
+        let order = by_shared_terms_on(&doc_terms, 15, true);
         assert_ne!(order, (0..100).collect::<Vec<u32>>());
-        assert_eq!(order, by_shared_terms(&doc_terms, 15));
+        assert_eq!(order, by_shared_terms_on(&doc_terms, 15, true));
+        assert_eq!(
+            order,
+            by_shared_terms_on(&doc_terms, 15, false),
+            "threads or not"
+        );
     }
 
     #[test]
