@@ -507,7 +507,7 @@ pub(crate) struct DocRecord {
     pub field_lens: [u32; NUM_FIELDS],
     /// Number of tokens in each of the first [`MAX_QUESTION_INSTANCES`] similar questions.
     pub question_lens: Vec<u16>,
-    /// Byte range of the encoded document in the store section.
+    /// Byte range of the encoded document in the bundle (within its store section).
     pub store_start: u32,
     pub store_end: u32,
     /// URL path patterns of the host pages the document helps on (see [`Index::for_page`]).
@@ -813,6 +813,8 @@ pub(crate) fn encode_terms(
 pub struct Index {
     meta: BundleMeta,
     docs: Vec<DocRecord>,
+    /// The bundle's bytes up to the end of its store section, which the records' store ranges
+    /// point into (the store is not copied out of the downloaded bytes).
     store: Vec<u8>,
     terms: fst::Map<Vec<u8>>,
     postings: Vec<u8>,
