@@ -1,6 +1,7 @@
 // Drives the bench page (browser.html) in headless Chromium for `cargo xtask bench`: one fresh
 // page per data set, and one JSON line per set on stdout:
-//   {"set", "chromium", "crossOriginIsolated", "rows": [{key, engine, config, p50_ms, p95_ms, ranked}]}
+//   {"set", "chromium", "crossOriginIsolated", "rows": [{key, engine, config, p50_ms, p95_ms, ranked,
+//   load_ms, first_query_ms}]}
 //
 // usage: KEFU_CHROMIUM=/usr/bin/chromium node xtask/bench/chromium.mjs BASE_URL SET:LOCALE...
 //

@@ -17,7 +17,8 @@ export const WARM_UP = 20;
 
 /**
  * Each configuration: `build(articles)` returns an index; `search(index, query)` returns article
- * ids, best first; `serialise(index)` returns the library's own serialised index as a string.
+ * ids, best first; `serialise(index)` returns the library's own serialised index as a string, and
+ * `load(text)` the index again from that string, as a site that ships the index would.
  * `chinese` selects the Chinese options peers.md uses on the Chinese set.
  */
 export function peerConfigurations(chinese) {
@@ -29,6 +30,7 @@ export function peerConfigurations(chinese) {
       build: (articles) => miniSearch(articles, {}),
       search: (index, query) => index.search(query).map((result) => result.id),
       serialise: (index) => JSON.stringify(index),
+      load: (text) => MiniSearch.loadJSON(text, miniSearchOptions({})),
     },
     {
       key: "minisearch-fuzzy",
@@ -37,6 +39,8 @@ export function peerConfigurations(chinese) {
       build: (articles) => miniSearch(articles, { searchOptions: { prefix: true, fuzzy: 0.2 } }),
       search: (index, query) => index.search(query).map((result) => result.id),
       serialise: (index) => JSON.stringify(index),
+      load: (text) =>
+        MiniSearch.loadJSON(text, miniSearchOptions({ searchOptions: { prefix: true, fuzzy: 0.2 } })),
     },
     // peers.md runs the Intl.Segmenter tokenize hook on the Chinese set only: MiniSearch has no
     // CJK option of its own, and this is the hook its README documents for other tokenisation.
@@ -49,6 +53,8 @@ export function peerConfigurations(chinese) {
             build: (articles) => miniSearch(articles, { tokenize: segmenterTokenize() }),
             search: (index, query) => index.search(query).map((result) => result.id),
             serialise: (index) => JSON.stringify(index),
+            load: (text) =>
+              MiniSearch.loadJSON(text, miniSearchOptions({ tokenize: segmenterTokenize() })),
           },
         ]
       : []),
@@ -59,6 +65,7 @@ export function peerConfigurations(chinese) {
       build: (articles) => flexSearch(articles, chinese),
       search: (index, query) => flexSearchIds(index.search(query, { limit: RESULTS })),
       serialise: flexSearchExport,
+      load: (text) => flexSearchImport(text, chinese),
     },
     {
       key: "flexsearch-suggest",
@@ -68,13 +75,19 @@ export function peerConfigurations(chinese) {
       search: (index, query) =>
         flexSearchIds(index.search(query, { limit: RESULTS, suggest: true })),
       serialise: flexSearchExport,
+      load: (text) => flexSearchImport(text, chinese),
     },
   ];
 }
 
+/** MiniSearch's options: title + the similar questions, storing no fields (ids only). */
+function miniSearchOptions(options) {
+  return { fields: ["title", "questions"], ...options };
+}
+
 /** MiniSearch over title + the similar questions joined, storing no fields (ids only). */
 function miniSearch(articles, options) {
-  const index = new MiniSearch({ fields: ["title", "questions"], ...options });
+  const index = new MiniSearch(miniSearchOptions(options));
   index.addAll(
     articles.map((article) => ({
       id: article.id,
@@ -94,11 +107,16 @@ function segmenterTokenize() {
       .map((segment) => segment.segment);
 }
 
-/** FlexSearch's Document with its defaults, plus its documented CJK encoder for Chinese. */
-function flexSearch(articles, chinese) {
+/** FlexSearch's Document options: its defaults, plus its documented CJK encoder for Chinese. */
+function flexSearchOptions(chinese) {
   const options = { document: { id: "id", index: ["title", "questions"] } };
   if (chinese) options.encoder = Charset.CJK;
-  const index = new Document(options);
+  return options;
+}
+
+/** FlexSearch's Document over title + the similar questions. */
+function flexSearch(articles, chinese) {
+  const index = new Document(flexSearchOptions(chinese));
   for (const article of articles) {
     index.add({ id: article.id, title: article.title, questions: article.questions });
   }
@@ -126,10 +144,47 @@ function flexSearchExport(index) {
   return text;
 }
 
+/** A Document from `flexSearchExport`'s text: a new index of the same options, then each pair. */
+function flexSearchImport(text, chinese) {
+  const index = new Document(flexSearchOptions(chinese));
+  const lines = text.split("\n");
+  for (let at = 0; at + 1 < lines.length; at += 2) {
+    index.import(lines[at], lines[at + 1]);
+  }
+  return index;
+}
+
 /** The value at percentile `p` of ascending `sorted`, by nearest rank as README.md defines it. */
 export function percentile(sorted, p) {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1];
+}
+
+/** Loads per engine when timing how long an index takes to open: the median is reported. */
+export const LOADS = 5;
+
+/**
+ * Times opening an index as a page does after downloading it, `LOADS` times: `open()`, which
+ * returns `{search, free}` (`search(query)` gives ids; `free()`, if there, releases the engine),
+ * then the opened engine's first query, `queries[0]`. Returns the medians in milliseconds and the
+ * ids of that first query, to check the opened index against the built one.
+ */
+export function timeOpening(open, queries) {
+  const loads = [];
+  const firsts = [];
+  let ids = [];
+  for (let round = 0; round < LOADS; round++) {
+    const start = performance.now();
+    const engine = open();
+    const opened = performance.now();
+    ids = engine.search(queries[0].q).slice(0, RESULTS);
+    firsts.push(performance.now() - opened);
+    loads.push(opened - start);
+    engine.free?.();
+  }
+  loads.sort((a, b) => a - b);
+  firsts.sort((a, b) => a - b);
+  return { load_ms: percentile(loads, 50), first_query_ms: percentile(firsts, 50), ids };
 }
 
 /**

@@ -139,10 +139,21 @@ struct Latency {
     p95_ms: f64,
 }
 
+/// Opening an index in headless Chromium, as the page gets it (Kefu: the bundle's bytes; a peer:
+/// its serialised index), medians of `LOADS` in xtask/bench/configurations.mjs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Opening {
+    /// To an engine that answers.
+    load_ms: f64,
+    /// That engine's first query.
+    first_query_ms: f64,
+}
+
 /// What one engine did in headless Chromium.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct BrowserRun {
     latency: Latency,
+    opening: Opening,
     /// The ranking metrics of the ids it returned there: the same as the row's own unless the
     /// browser build behaves differently (a check, reported under the table when it fails).
     quality: Quality,
@@ -937,6 +948,32 @@ fn table_row(row: &Row) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
+/// How long each engine takes to open its index in Chromium: the time before the first result a
+/// page that has just downloaded the index can show.
+fn opening_table(report: &Report) -> String {
+    let mut out = String::from(
+        "\nOpening the index in Chromium (median of 5): load ms = from the index as the page has it \
+         (Kefu: the bundle's bytes; the peers: their serialised index as a string, loaded with \
+         `MiniSearch.loadJSON` / FlexSearch's `import`) to an engine that answers; first query ms \
+         = that engine's first query (Kefu decodes postings on first use). Measured after each \
+         engine's timed queries, so its code is compiled and warm: what is timed is the index.\n\n\
+         | engine | config | load ms | first query ms | load + first query ms |\n|---|---|---:|---:|---:|\n",
+    );
+    for row in std::iter::once(&report.kefu).chain(&report.peers) {
+        if let Some(BrowserRun { opening, .. }) = row.browser {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                row.engine,
+                row.config,
+                ms(opening.load_ms),
+                ms(opening.first_query_ms),
+                ms(opening.load_ms + opening.first_query_ms)
+            ));
+        }
+    }
+    out
+}
+
 /// The issue's goals, in the columns they apply to, right under Kefu's row. The latency goal is
 /// the strictest reading of "at or below the fastest peer": the lowest p50 and the lowest p95 of
 /// any peer configuration in Chromium, whichever configurations they come from.
@@ -1048,6 +1085,7 @@ fn render(machine: &Machine, reports: &[Report], elapsed: Duration) -> String {
             out.push_str(&table_row(peer));
         }
         out.push_str(&browser_differences(report));
+        out.push_str(&opening_table(report));
         out.push_str(&format!(
             "\npractical floor: gzip -9 of the KB text = {} KiB\n\n\
              answers (= titles): Kefu's bundle stores each title once (since bundle format 4 an \

@@ -34,6 +34,9 @@ pub struct ScaleReport {
     /// Per-query p50 and p95 in ms of the release wasm in headless Chromium, when measured
     /// (`cargo xtask bench` fills it in).
     pub chromium_ms: Option<(f64, f64)>,
+    /// Opening the bundle in headless Chromium: ms to an engine that answers, and its first
+    /// query (medians of 5).
+    pub chromium_open_ms: Option<(f64, f64)>,
 }
 
 /// A small deterministic generator (SplitMix64): the same KB on every run and machine.
@@ -224,6 +227,7 @@ pub fn measure(kefu: &Path, work_dir: &Path) -> Result<ScaleReport> {
         queries,
         bundle,
         chromium_ms: None,
+        chromium_open_ms: None,
     })
 }
 
@@ -238,11 +242,13 @@ pub fn render(report: &ScaleReport) -> String {
     format!(
         "\n{START}\n## Scale: a generated {articles}-article KB\n\n\
          Articles made of the demo KB's sentences (half zh-CN, half en; `xtask/src/scale.rs`).\n\n\
-         | articles | `kefu kb build`, median of {runs} | target | bundle raw KiB | bundle gz KiB | native search mean ms ({n} queries, process start included) | Chromium p50 ms | Chromium p95 ms | target p95 |\n\
-         |---:|---:|---|---:|---:|---:|---:|---:|---|\n\
-         | {articles} | {build_s:.2} s | < 3 s: {met} | {raw:.1} | {gz:.1} | {mean:.3} | {p50} | {p95} | < 1 ms: {p95_met} |\n\n\
+         | articles | `kefu kb build`, median of {runs} | target | bundle raw KiB | bundle gz KiB | native search mean ms ({n} queries, process start included) | Chromium p50 ms | Chromium p95 ms | target p95 | Chromium load ms | Chromium first query ms |\n\
+         |---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|\n\
+         | {articles} | {build_s:.2} s | < 3 s: {met} | {raw:.1} | {gz:.1} | {mean:.3} | {p50} | {p95} | < 1 ms: {p95_met} | {load} | {first} |\n\n\
          Chromium: the release wasm's `Engine.search_ids(q, locale, 10)` on the bench page, each \
-         query in its article's locale, after 20 untimed warm-up queries.\n{END}\n",
+         query in its article's locale, after 20 untimed warm-up queries. Load: `new Engine(bytes)` \
+         from the bundle as fetched to an engine that answers, and that engine's first query \
+         (medians of 5).\n{END}\n",
         articles = report.articles,
         runs = TIMED_BUILDS,
         n = report.n_queries,
@@ -256,6 +262,12 @@ pub fn render(report: &ScaleReport) -> String {
         p95 = report
             .chromium_ms
             .map_or_else(|| "–".to_owned(), |(_, p95)| format!("{p95:.3}")),
+        load = report
+            .chromium_open_ms
+            .map_or_else(|| "–".to_owned(), |(load, _)| format!("{load:.1}")),
+        first = report
+            .chromium_open_ms
+            .map_or_else(|| "–".to_owned(), |(_, first)| format!("{first:.3}")),
         p95_met = match report.chromium_ms {
             Some((_, p95)) if p95 < 1.0 => "met",
             Some(_) => "not met",

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use super::{BrowserRun, DataSet, Latency, PEERS_DIR, Quality, Report, run_timed};
+use super::{BrowserRun, DataSet, Latency, Opening, PEERS_DIR, Quality, Report, run_timed};
 use crate::dist::{DIST, build_server, dist};
 use crate::scale::ScaleReport;
 use crate::setup::Tools;
@@ -99,6 +99,7 @@ pub(super) fn measure(
                 })
             };
             scale.chromium_ms = Some((number("p50_ms")?, number("p95_ms")?));
+            scale.chromium_open_ms = Some((number("load_ms")?, number("first_query_ms")?));
             continue;
         }
         let report = reports
@@ -151,6 +152,10 @@ fn merge_row(report: &mut Report, set: &DataSet, row: &Value) -> Result<()> {
         p50_ms: number("p50_ms")?,
         p95_ms: number("p95_ms")?,
     };
+    let opening = Opening {
+        load_ms: number("load_ms")?,
+        first_query_ms: number("first_query_ms")?,
+    };
     let ranked = row["ranked"]
         .as_array()
         .with_context(|| format!("chromium.mjs row {set_name} {key} has no `ranked` list"))?
@@ -195,7 +200,11 @@ fn merge_row(report: &mut Report, set: &DataSet, row: &Value) -> Result<()> {
                 format!("chromium.mjs ran {key} on {set_name}, which the Node run did not")
             })?
     };
-    target.browser = Some(BrowserRun { latency, quality });
+    target.browser = Some(BrowserRun {
+        latency,
+        opening,
+        quality,
+    });
     Ok(())
 }
 
