@@ -195,9 +195,9 @@ pub fn encode(docs: &[Document], meta: &BundleMeta) -> Vec<u8> {
 /// Documents sharing terms are numbered close together (see `order`), which makes postings
 /// smaller. Each locale's documents stay together, in their first-seen order of locales, and
 /// every locale follows one order of ids: a translated article's postings then repeat the gaps of
-/// the original's, which gzip finds (the demo KB's postings grew by a fifth when each locale was
-/// ordered on its own). So the order is computed over ids, each holding the terms of all its
-/// translations. `doc_terms` are [`index::shared_terms`].
+/// the original's, which gzip finds (ordered locale by locale, the demo KB's CJK postings grew
+/// from 41.9 to 48.8 KiB gzip). So the order is computed over ids, each holding the terms of all
+/// its translations. `doc_terms` are [`index::shared_terms`].
 fn numbering(docs: &[Document], doc_terms: &[Vec<u32>], n_terms: usize) -> Vec<u32> {
     let mut unit_of_id: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
     let mut unit_terms: Vec<Vec<u32>> = Vec::new();
