@@ -1456,7 +1456,7 @@ proptest! {
 
 /// A native timing loop for ranking work, run by hand: `KEFU_PROFILE_BUNDLE=kb.bin
 /// KEFU_PROFILE_QUERIES=queries.txt [KEFU_PROFILE_LOCALE=zh-CN] [KEFU_PROFILE_OUT=ranked.txt]
-/// [KEFU_PROFILE_PREFIXES=1] cargo test --release -p kefu-core --test engine -- --ignored
+/// [KEFU_PROFILE_PREFIXES=1] [KEFU_PROFILE_WARM=1] cargo test --release -p kefu-core --test engine -- --ignored
 /// profile_ranking --nocapture` (absolute paths: tests run in the crate's folder). A line of
 /// the queries file is a query, or `locale<TAB>query` to search it in that locale
 /// (`cargo xtask bench scale --native` leaves `target/bench/scale-10k/queries.tsv`, the
@@ -1465,8 +1465,10 @@ proptest! {
 /// meets what the earlier ones left decoded. Prints per-query p50 / p95 / mean of `Index::rank`
 /// (each query's median over three rounds) and writes every ranking, scores as exact bits, to
 /// the output file so two builds can be diffed: a speed-up must not change a single bit. With
-/// `KEFU_PROFILE_PREFIXES=1`, every prefix of each query is ranked too, as while typing. The
-/// eight slowest queries are listed first.
+/// `KEFU_PROFILE_PREFIXES=1`, every prefix of each query is ranked too, as while typing; with
+/// `KEFU_PROFILE_WARM=1`, every query is ranked once untimed first, so the timed ones find their
+/// postings already decoded. Each round also prints the fresh index's load time and first query.
+/// The eight slowest queries are listed first.
 #[test]
 #[ignore = "a timing loop over a bundle named by environment variables"]
 fn profile_ranking() {
@@ -1516,7 +1518,14 @@ fn profile_ranking() {
                 started.elapsed().as_secs_f64() * 1000.0
             );
         }
-        for (options, query) in queries.iter().take(20) {
+        // KEFU_PROFILE_WARM: warm up with every query, so each is timed with its postings lists
+        // already decoded (what decoding costs is the difference from a normal run).
+        let warm_up = if std::env::var_os("KEFU_PROFILE_WARM").is_some() {
+            queries.len()
+        } else {
+            20
+        };
+        for (options, query) in queries.iter().take(warm_up) {
             index.rank(query, options);
         }
         for (options, query) in &queries {
