@@ -239,6 +239,10 @@ pub const END: &str = "<!-- scale bench: end -->";
 /// The scale section of BENCHMARKS.md, between [`START`] and [`END`].
 pub fn render(report: &ScaleReport) -> String {
     let build_s = report.build_median.as_secs_f64();
+    // A table cell: the figure to `decimals` places, or a dash when it was not measured.
+    let cell = |value: Option<f64>, decimals: usize| {
+        value.map_or_else(|| "–".to_owned(), |value| format!("{value:.decimals$}"))
+    };
     format!(
         "\n{START}\n## Scale: a generated {articles}-article KB\n\n\
          Articles made of the demo KB's sentences (half zh-CN, half en; `xtask/src/scale.rs`).\n\n\
@@ -256,18 +260,10 @@ pub fn render(report: &ScaleReport) -> String {
         raw = report.bundle_bytes as f64 / 1024.0,
         gz = report.bundle_gz_bytes as f64 / 1024.0,
         mean = report.native_mean_ms,
-        p50 = report
-            .chromium_ms
-            .map_or_else(|| "–".to_owned(), |(p50, _)| format!("{p50:.3}")),
-        p95 = report
-            .chromium_ms
-            .map_or_else(|| "–".to_owned(), |(_, p95)| format!("{p95:.3}")),
-        load = report
-            .chromium_open_ms
-            .map_or_else(|| "–".to_owned(), |(load, _)| format!("{load:.1}")),
-        first = report
-            .chromium_open_ms
-            .map_or_else(|| "–".to_owned(), |(_, first)| format!("{first:.3}")),
+        p50 = cell(report.chromium_ms.map(|(p50, _)| p50), 3),
+        p95 = cell(report.chromium_ms.map(|(_, p95)| p95), 3),
+        load = cell(report.chromium_open_ms.map(|(load, _)| load), 1),
+        first = cell(report.chromium_open_ms.map(|(_, first)| first), 3),
         p95_met = match report.chromium_ms {
             Some((_, p95)) if p95 < 1.0 => "met",
             Some(_) => "not met",
