@@ -225,20 +225,26 @@ fn numbering(docs: &[Document], doc_terms: &[Vec<u32>], n_terms: usize) -> Vec<u
             *slot = place as u32;
         }
     }
+    // Each document's sort key, once: its locale's place among the KB's locales (in first-seen
+    // order), then its id's place in the order.
     let mut locales: Vec<&str> = Vec::new();
-    for doc in docs {
-        if !locales.contains(&doc.locale.as_str()) {
-            locales.push(&doc.locale);
-        }
-    }
+    let keys: Vec<(usize, u32)> = docs
+        .iter()
+        .zip(&units)
+        .map(|(doc, &unit)| {
+            let locale_place = match locales.iter().position(|l| *l == doc.locale) {
+                Some(place) => place,
+                None => {
+                    locales.push(&doc.locale);
+                    locales.len() - 1
+                }
+            };
+            let place = place_of_unit.get(unit as usize).copied().unwrap_or(0);
+            (locale_place, place)
+        })
+        .collect();
     let mut order: Vec<u32> = (0..docs.len() as u32).collect();
-    order.sort_by_key(|&doc| {
-        let locale = docs.get(doc as usize).map_or("", |d| d.locale.as_str());
-        let locale_place = locales.iter().position(|l| *l == locale).unwrap_or(0);
-        let unit = units.get(doc as usize).copied().unwrap_or(0);
-        let place = place_of_unit.get(unit as usize).copied().unwrap_or(0);
-        (locale_place, place)
-    });
+    order.sort_by_key(|&doc| keys.get(doc as usize).copied().unwrap_or_default());
     order
 }
 

@@ -19,7 +19,8 @@
 //! only ever work on disjoint halves, so the same documents give the same numbering on any
 //! machine and any number of cores.
 
-/// Below this many documents a part is not split further: its documents keep their order.
+/// Below this many documents a part is not split further: its documents go back to their
+/// order on input (the KB's, by id).
 const LEAF_LEN: usize = 16;
 
 /// At most this many rounds of moves per split; most splits settle in fewer (a round that moves
