@@ -26,6 +26,29 @@ async function fetchOk(url) {
   return response;
 }
 
+/** Kefu's wasm-bindgen glue, with its wasm instantiated (the files `bench.json` names). */
+async function kefuGlue() {
+  const manifest = await (await fetchOk("bench.json")).json();
+  const glue = await import(new URL(manifest.glue, location.href).href);
+  await glue.default({ module_or_path: new URL(manifest.wasm, location.href) });
+  return glue;
+}
+
+/**
+ * Times opening Kefu's `bundle` as `timeOpening` does: the bytes, as fetched, to an engine that
+ * answers in `locale` (the constructor copies them into the wasm memory and decodes the directory;
+ * postings are decoded when first searched), then its first query.
+ */
+function timeKefuOpening(glue, bundle, locale, queries) {
+  return timeOpening(() => {
+    const opened = new glue.Engine(bundle);
+    return {
+      search: (query) => opened.search_ids(query, locale, RESULTS),
+      free: () => opened.free(),
+    };
+  }, queries);
+}
+
 /**
  * Builds every engine on `setName` in turn, runs its queries (20 untimed warm-up queries, then
  * each query timed) and resolves with one row per engine and configuration:
@@ -35,9 +58,7 @@ async function fetchOk(url) {
  * Kefu answers with its KB ids; `cargo xtask bench` maps them back to the set's ids.
  */
 async function kefuBench(setName, locale) {
-  const manifest = await (await fetchOk("bench.json")).json();
-  const glue = await import(new URL(manifest.glue, location.href).href);
-  await glue.default({ module_or_path: new URL(manifest.wasm, location.href) });
+  const glue = await kefuGlue();
   const set = await (await fetchOk(`sets/${setName}.json`)).json();
   const bundle = new Uint8Array(await (await fetchOk(`sets/${setName}.kb.bin`)).arrayBuffer());
 
@@ -52,17 +73,9 @@ async function kefuBench(setName, locale) {
   } finally {
     engine.free();
   }
-  // Opening, after the queries as for the peers (so the engine's code is compiled and warm, and
-  // what is timed is the index): the bundle's bytes, as fetched, to an engine that answers. The
-  // constructor copies them into the wasm memory and decodes the directory; postings are decoded
-  // when first searched.
-  const kefuOpening = timeOpening(() => {
-    const opened = new glue.Engine(bundle);
-    return {
-      search: (query) => opened.search_ids(query, locale, RESULTS),
-      free: () => opened.free(),
-    };
-  }, set.queries);
+  // Opening, after the queries as for the peers: the engine's code is compiled and warm, and
+  // what is timed is the index.
+  const kefuOpening = timeKefuOpening(glue, bundle, locale, set.queries);
   rows.push({
     key: "kefu",
     engine: "Kefu",
@@ -98,9 +111,7 @@ async function kefuBench(setName, locale) {
  * `{crossOriginIsolated, rows: [{key, p50_ms, p95_ms, load_ms, first_query_ms}]}`.
  */
 async function kefuScale(name) {
-  const manifest = await (await fetchOk("bench.json")).json();
-  const glue = await import(new URL(manifest.glue, location.href).href);
-  await glue.default({ module_or_path: new URL(manifest.wasm, location.href) });
+  const glue = await kefuGlue();
   const queries = await (await fetchOk(`sets/${name}.queries.json`)).json();
   const bundle = new Uint8Array(await (await fetchOk(`sets/${name}.kb.bin`)).arrayBuffer());
   const latencies = [];
@@ -118,13 +129,7 @@ async function kefuScale(name) {
   } finally {
     engine.free();
   }
-  const { load_ms, first_query_ms } = timeOpening(() => {
-    const opened = new glue.Engine(bundle);
-    return {
-      search: (query) => opened.search_ids(query, queries[0].locale, RESULTS),
-      free: () => opened.free(),
-    };
-  }, queries);
+  const { load_ms, first_query_ms } = timeKefuOpening(glue, bundle, queries[0].locale, queries);
   const row = {
     key: "kefu",
     p50_ms: percentile(latencies, 50),

@@ -23,61 +23,65 @@ export const WARM_UP = 20;
  */
 export function peerConfigurations(chinese) {
   return [
-    {
-      key: "minisearch",
-      engine: "MiniSearch",
-      config: "default",
-      build: (articles) => miniSearch(articles, {}),
-      search: (index, query) => index.search(query).map((result) => result.id),
-      serialise: (index) => JSON.stringify(index),
-      load: (text) => MiniSearch.loadJSON(text, miniSearchOptions({})),
-    },
-    {
-      key: "minisearch-fuzzy",
-      engine: "MiniSearch",
-      config: "searchOptions {prefix:true, fuzzy:0.2} (README example)",
-      build: (articles) => miniSearch(articles, { searchOptions: { prefix: true, fuzzy: 0.2 } }),
-      search: (index, query) => index.search(query).map((result) => result.id),
-      serialise: (index) => JSON.stringify(index),
-      load: (text) =>
-        MiniSearch.loadJSON(text, miniSearchOptions({ searchOptions: { prefix: true, fuzzy: 0.2 } })),
-    },
+    miniSearchConfiguration("minisearch", "default", {}),
+    miniSearchConfiguration(
+      "minisearch-fuzzy",
+      "searchOptions {prefix:true, fuzzy:0.2} (README example)",
+      { searchOptions: { prefix: true, fuzzy: 0.2 } },
+    ),
     // peers.md runs the Intl.Segmenter tokenize hook on the Chinese set only: MiniSearch has no
     // CJK option of its own, and this is the hook its README documents for other tokenisation.
     ...(chinese
       ? [
-          {
-            key: "minisearch-segmenter",
-            engine: "MiniSearch",
-            config: 'custom `tokenize` = Intl.Segmenter("zh") words',
-            build: (articles) => miniSearch(articles, { tokenize: segmenterTokenize() }),
-            search: (index, query) => index.search(query).map((result) => result.id),
-            serialise: (index) => JSON.stringify(index),
-            load: (text) =>
-              MiniSearch.loadJSON(text, miniSearchOptions({ tokenize: segmenterTokenize() })),
-          },
+          miniSearchConfiguration(
+            "minisearch-segmenter",
+            'custom `tokenize` = Intl.Segmenter("zh") words',
+            { tokenize: segmenterTokenize() },
+          ),
         ]
       : []),
-    {
-      key: "flexsearch",
-      engine: "FlexSearch",
-      config: "Document, default options" + (chinese ? "; encoder Charset.CJK" : ""),
-      build: (articles) => flexSearch(articles, chinese),
-      search: (index, query) => flexSearchIds(index.search(query, { limit: RESULTS })),
-      serialise: flexSearchExport,
-      load: (text) => flexSearchImport(text, chinese),
-    },
-    {
-      key: "flexsearch-suggest",
-      engine: "FlexSearch",
-      config: "as default + search option suggest:true",
-      build: (articles) => flexSearch(articles, chinese),
-      search: (index, query) =>
-        flexSearchIds(index.search(query, { limit: RESULTS, suggest: true })),
-      serialise: flexSearchExport,
-      load: (text) => flexSearchImport(text, chinese),
-    },
+    flexSearchConfiguration(
+      "flexsearch",
+      "Document, default options" + (chinese ? "; encoder Charset.CJK" : ""),
+      { limit: RESULTS },
+      chinese,
+    ),
+    flexSearchConfiguration(
+      "flexsearch-suggest",
+      "as default + search option suggest:true",
+      { limit: RESULTS, suggest: true },
+      chinese,
+    ),
   ];
+}
+
+/**
+ * A MiniSearch configuration: `options` (beside the indexed fields) go to both the constructor
+ * and `loadJSON`, which needs the options the index was built with.
+ */
+function miniSearchConfiguration(key, config, options) {
+  return {
+    key,
+    engine: "MiniSearch",
+    config,
+    build: (articles) => miniSearch(articles, options),
+    search: (index, query) => index.search(query).map((result) => result.id),
+    serialise: (index) => JSON.stringify(index),
+    load: (text) => MiniSearch.loadJSON(text, miniSearchOptions(options)),
+  };
+}
+
+/** A FlexSearch configuration: the same Document index, searched with `searchOptions`. */
+function flexSearchConfiguration(key, config, searchOptions, chinese) {
+  return {
+    key,
+    engine: "FlexSearch",
+    config,
+    build: (articles) => flexSearch(articles, chinese),
+    search: (index, query) => flexSearchIds(index.search(query, searchOptions)),
+    serialise: flexSearchExport,
+    load: (text) => flexSearchImport(text, chinese),
+  };
 }
 
 /** MiniSearch's options: title + the similar questions, storing no fields (ids only). */
