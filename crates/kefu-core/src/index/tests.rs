@@ -59,7 +59,8 @@ fn score_exhaustive(
         let decoded: Vec<(String, Expansion, Postings)> = expansions
             .into_iter()
             .filter_map(|(term, expansion)| {
-                Some((term, expansion, index.read_postings(expansion.offset)?))
+                let postings = index.read_postings(&term, expansion.offset)?;
+                Some((term, expansion, postings))
             })
             .collect();
         // Completions of the word being typed share one idf, that of the prefix as a whole:
@@ -304,8 +305,8 @@ fn generated_kb() -> impl Strategy<Value = Generated> {
     )
 }
 
-fn build(generated: &Generated, synonyms: bool) -> Index {
-    let docs: Vec<Document> = generated
+fn documents(generated: &Generated) -> Vec<Document> {
+    generated
         .iter()
         .enumerate()
         .map(|(number, (title, similar, body))| {
@@ -319,7 +320,11 @@ fn build(generated: &Generated, synonyms: bool) -> Index {
                 text(body),
             )
         })
-        .collect();
+        .collect()
+}
+
+fn build(generated: &Generated, synonyms: bool) -> Index {
+    let docs = documents(generated);
     let mut meta = BundleMeta::new("zh-CN");
     if synonyms {
         meta.synonyms = vec![
@@ -401,6 +406,7 @@ fn many_documents_rank_as_the_reference_does() {
             )
         })
         .collect();
+    assert_postings_read_back(&generated);
     let index = build(&generated, true);
     for query in [
         "how do I reset my password ",
@@ -418,6 +424,55 @@ fn many_documents_rank_as_the_reference_does() {
                 assert_same_as_reference(&index, query, locale, limit);
             }
         }
+    }
+}
+
+/// Every term's postings list reads back as the KB's own (renumbered as in the bundle), a CJK
+/// character's too, though the bundle stores only what its bigrams leave over of it: it must, for
+/// every character, since `text::tokenize` makes bigrams of every run.
+fn assert_postings_read_back(generated: &Generated) {
+    let docs = documents(generated);
+    let index = build(generated, false);
+    let (tables, _) = collect_terms_on(&docs, 1);
+    for (term, list) in tables.iter().flatten() {
+        let offset = index.terms.get(term);
+        assert!(offset.is_some(), "{term} is in the fst");
+        let offset = offset.unwrap_or_default();
+        let mut expected: Vec<Posting> = list
+            .iter()
+            .map(|posting| {
+                let doc = &docs[posting.doc as usize];
+                let number = index.find(&doc.id, &doc.locale).unwrap_or(u32::MAX);
+                let n_questions = usize::from(index.question_counts[number as usize]);
+                as_read(
+                    Posting {
+                        doc: number,
+                        ..*posting
+                    },
+                    n_questions,
+                )
+            })
+            .collect();
+        expected.sort_by_key(|posting| posting.doc);
+        assert_eq!(index.read_postings(term, offset), Some(expected), "{term}");
+        if is_derived_unigram(term) {
+            let (mut pos, _) = index.postings_start(offset).unwrap_or_default();
+            let stored = read_varint(&index.postings, &mut pos);
+            assert_eq!(
+                stored.map(|word| word & 1),
+                Some(1),
+                "{term} is stored as left over"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_postings_list_reads_back(generated in generated_kb()) {
+        assert_postings_read_back(&generated);
     }
 }
 
