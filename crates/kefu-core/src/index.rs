@@ -20,10 +20,11 @@
 //!
 //! A single CJK character is the exception (format version 5). Wherever it is not the last of its
 //! run, it is the first half of a bigram, so its list is mostly the sum of the lists of the terms
-//! one character longer that start with it, which the fst keeps right after it. Its list is `df`,
-//! then a varint `n << 1 | 1`, then only the `n` entries those bigrams leave over (the character
-//! at the end of a run, or alone), and the reader adds the bigrams' lists back: afqmc-dev's CJK
-//! unigram postings went from 39.4 to 8.3 KiB gzip, the same lists to the bit. (`n << 1` with all
+//! one character longer that start with it, whose lists the section holds right after its own.
+//! Its list is `df`, a varint `n << 1 | 1`, a varint `k`, then only the `n` entries those bigrams
+//! leave over (the character at the end of a run, or alone); the reader adds back the `k` lists
+//! that follow, its bigrams', without looking them up in the fst: afqmc-dev's CJK
+//! unigram postings went from 38.5 to 8.1 KiB gzip, the same lists to the bit. (`n << 1` with all
 //! `df` entries is the fallback where that would not give the list back exactly.)
 //!
 //! Ranking is BM25F: term frequencies are weighted per field and length-normalised per field,
@@ -935,18 +936,28 @@ pub(crate) fn encode_terms(
             .iter()
             .map(|p| as_read(*p, n_questions(p.doc)))
             .collect();
-        let covered: Vec<Posting> = terms[at + 1..]
+        // The terms one character longer that start with this one, whose lists follow its own.
+        let parts: Vec<&str> = terms[at + 1..]
             .iter()
             .take_while(|key| key.starts_with(term))
-            .filter(|key| is_bigram_of(key.as_bytes(), term.len()))
-            .flat_map(|key| renumbered(key))
-            .map(|p| as_read(p, n_questions(p.doc)))
+            .copied()
             .collect();
-        match fold_by_document(covered)
-            .and_then(|covered| left_over(&full, &covered, question_counts))
-        {
+        let rest = parts
+            .iter()
+            .all(|key| is_bigram_of(key.as_bytes(), term.len()))
+            .then(|| {
+                parts
+                    .iter()
+                    .flat_map(|key| renumbered(key))
+                    .map(|p| as_read(p, n_questions(p.doc)))
+                    .collect()
+            })
+            .and_then(fold_by_document)
+            .and_then(|covered| left_over(&full, &covered, question_counts));
+        match rest {
             Some(rest) => {
                 varint::write(&mut postings, ((rest.len() as u64) << 1) | 1);
+                varint::write(&mut postings, parts.len() as u64);
                 write_entries(&mut postings, &rest, question_counts);
             }
             None => {
@@ -1974,7 +1985,8 @@ impl Index {
         let stored = if is_derived_unigram(term) {
             let stored = read_varint(&self.postings, &mut pos)?;
             if stored & 1 == 1 {
-                let entries = self.derive_unigram(term, pos, stored >> 1)?;
+                let parts = read_varint(&self.postings, &mut pos)?;
+                let entries = self.derive_unigram(pos, stored >> 1, parts)?;
                 if entries.len() != df {
                     return None;
                 }
@@ -1995,13 +2007,13 @@ impl Index {
     }
 
     /// A CJK character's postings list: the `stored` entries at `pos`, which its bigrams leave
-    /// over, and the lists of those bigrams (the terms one character longer that start with it),
-    /// added up by document. `None` if corrupt.
+    /// over, and the `parts` lists that follow them in the section, its bigrams' (the terms one
+    /// character longer that start with it), added up by document. `None` if corrupt.
     ///
     /// Done in [`Index::unigram_slots`], without sorting or merging postings: a sort of postings
     /// would be more code in the wasm (2.9 KB gzip), and merging the lists two by two, round after
     /// round, made the 10,000-article KB's p95 in Chromium 0.8 → 1.2 ms.
-    fn derive_unigram(&self, term: &str, pos: usize, stored: u64) -> Option<Vec<Posting>> {
+    fn derive_unigram(&self, pos: usize, stored: u64, parts: u64) -> Option<Vec<Posting>> {
         let mut slots = match self.unigram_slots.lock() {
             Ok(slots) => slots,
             // A panic while the slots were in use may have left some set: start over.
@@ -2013,7 +2025,7 @@ impl Index {
         };
         slots.resize(self.docs.len(), u32::MAX);
         let mut folded: Vec<Posting> = Vec::new();
-        let added = self.add_unigram_parts(term, pos, stored, &mut slots, &mut folded);
+        let added = self.add_unigram_parts(pos, stored, parts, &mut slots, &mut folded);
         let mut docs: Vec<u32> = folded.iter().map(|posting| posting.doc).collect();
         docs.sort_unstable();
         let list = docs
@@ -2037,15 +2049,16 @@ impl Index {
     /// bundle being a byte of it of its own.
     fn add_unigram_parts(
         &self,
-        term: &str,
         pos: usize,
         stored: u64,
+        parts: u64,
         slots: &mut [u32],
         folded: &mut Vec<Posting>,
     ) -> Option<()> {
         let mut budget = self.postings.len();
-        let mut add_list = |mut pos: usize, len: usize, folded: &mut Vec<Posting>| {
-            budget = budget.checked_sub(len)?;
+        // Adds the `len` entries at `pos`; returns where they end.
+        let mut add_list = |mut pos: usize, len: u64, folded: &mut Vec<Posting>| {
+            budget = budget.checked_sub(usize::try_from(len).ok()?)?;
             let mut doc = 0u64;
             for _ in 0..len {
                 let posting = self.read_entry(&mut pos, &mut doc)?;
@@ -2058,18 +2071,12 @@ impl Index {
                     }
                 }
             }
-            Some(())
+            Some(pos)
         };
-        add_list(pos, usize::try_from(stored).ok()?, folded)?;
-        // The same search as completing a typed prefix: one more kind of stream would be more
-        // code in the wasm.
-        let automaton = fst::automaton::Str::new(term).starts_with();
-        let mut bigrams = self.terms.search(automaton).into_stream();
-        while let Some((key, offset)) = bigrams.next() {
-            if is_bigram_of(key, term.len()) {
-                let (pos, df) = self.postings_start(offset)?;
-                add_list(pos, df, folded)?;
-            }
+        let mut pos = add_list(pos, stored, folded)?;
+        for _ in 0..parts {
+            let df = read_varint(&self.postings, &mut pos)?;
+            pos = add_list(pos, df, folded)?;
         }
         Some(())
     }
