@@ -51,7 +51,8 @@ pub const MAGIC: [u8; 8] = *b"KEFUKB\r\n";
 /// directory as columns with store lengths instead of ranges, a body equal to the title stored as a
 /// flag (afqmc-dev: 355.6 → 248.2 KiB gzip; BENCHMARKS.md, "Bundle size").
 /// Version 5: a CJK character's postings list holds only what the lists of its bigrams leave
-/// over; the reader adds those back (afqmc-dev: 218.7 → 192.9 KiB gzip).
+/// over, and how many of the lists after it are those; the reader adds them back (afqmc-dev:
+/// 218.7 → 193.4 KiB gzip).
 pub const FORMAT_VERSION: u32 = 5;
 
 const HEADER_LEN: usize = 36;
