@@ -476,6 +476,38 @@ proptest! {
     }
 }
 
+/// How `encode_terms` stores the list of the character 花 next to its one bigram 花呗 (in
+/// document 0's title `花呗` once): as the word `n << 1 | 1` after `df` (entries left over)
+/// when the bigram gives the list back, as `df << 1` (the whole list) when it cannot.
+fn stored_word_of_hua(hua_in_title: u32) -> Option<u64> {
+    let posting = |title| Posting {
+        doc: 0,
+        freqs: [title, 0, 0, 0],
+        questions: 0,
+    };
+    let mut table = TermTable::default();
+    table.insert("花".to_owned(), vec![posting(hua_in_title)]);
+    table.insert("花呗".to_owned(), vec![posting(1)]);
+    table.insert("呗".to_owned(), vec![posting(1)]);
+    let tables = [table];
+    let (fst_bytes, postings) = encode_terms(&tables, &sorted_terms(&tables), &[0], &[0]);
+    let terms = fst::Map::new(fst_bytes).ok()?;
+    let mut pos = usize::try_from(terms.get("花")?).ok()?;
+    let df = read_varint(&postings, &mut pos)?;
+    assert_eq!(df, 1);
+    read_varint(&postings, &mut pos)
+}
+
+#[test]
+fn a_character_is_stored_as_what_its_bigrams_leave_over_or_else_whole() {
+    // 花 once, in 花呗: the bigram covers it, nothing is left over, and one list follows.
+    assert_eq!(stored_word_of_hua(1), Some(1));
+    // 花 twice (花呗 and a lone 花): one entry is left over.
+    assert_eq!(stored_word_of_hua(2), Some((1 << 1) | 1));
+    // 花 never, yet its bigram holds it (no tokenizer makes this): stored whole.
+    assert_eq!(stored_word_of_hua(0), Some(1 << 1));
+}
+
 fn decoded_list(len: usize) -> Arc<ScoredPostings> {
     Arc::new(ScoredPostings {
         df: len,
