@@ -37,7 +37,7 @@
 //! score of a single phrasing (the title or one similar question, scored the same way on its
 //! own): FAQ matching is per paraphrase.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fst::{IntoStreamer, Streamer, automaton::Automaton};
@@ -921,12 +921,15 @@ pub(crate) fn encode_terms(
     let n_questions = |doc: u32| question_counts.get(doc as usize).copied().unwrap_or(0);
     let mut postings = Vec::new();
     let mut builder = fst::MapBuilder::memory();
+    // The lists of the terms right after a CJK character, its bigrams', made while writing the
+    // character's and kept for their own turn, in term order.
+    let mut ahead: VecDeque<Vec<Posting>> = VecDeque::new();
     for (at, &term) in terms.iter().enumerate() {
+        let list = ahead.pop_front().unwrap_or_else(|| renumbered(term));
         // `sorted_terms` gives keys sorted and unique, which is all `insert` can reject.
         if builder.insert(term, postings.len() as u64).is_err() {
             continue;
         }
-        let list = renumbered(term);
         varint::write(&mut postings, list.len() as u64);
         if !is_derived_unigram(term) {
             write_entries(&mut postings, &list, question_counts);
@@ -942,18 +945,22 @@ pub(crate) fn encode_terms(
             .take_while(|key| key.starts_with(term))
             .copied()
             .collect();
-        let rest = parts
+        let rest = if parts
             .iter()
             .all(|key| is_bigram_of(key.as_bytes(), term.len()))
-            .then(|| {
-                parts
-                    .iter()
-                    .flat_map(|key| renumbered(key))
-                    .map(|p| as_read(p, n_questions(p.doc)))
-                    .collect()
-            })
-            .and_then(fold_by_document)
-            .and_then(|covered| left_over(&full, &covered, question_counts));
+        {
+            let part_lists: Vec<Vec<Posting>> = parts.iter().map(|key| renumbered(key)).collect();
+            let covered = part_lists
+                .iter()
+                .flatten()
+                .map(|p| as_read(*p, n_questions(p.doc)))
+                .collect();
+            ahead.extend(part_lists);
+            fold_by_document(covered)
+                .and_then(|covered| left_over(&full, &covered, question_counts))
+        } else {
+            None
+        };
         match rest {
             Some(rest) => {
                 varint::write(&mut postings, ((rest.len() as u64) << 1) | 1);
