@@ -1456,8 +1456,8 @@ proptest! {
 
 /// A native timing loop for ranking work, run by hand: `KEFU_PROFILE_BUNDLE=kb.bin
 /// KEFU_PROFILE_QUERIES=queries.txt [KEFU_PROFILE_LOCALE=zh-CN] [KEFU_PROFILE_OUT=ranked.txt]
-/// [KEFU_PROFILE_PREFIXES=1] [KEFU_PROFILE_WARM=1] cargo test --release -p kefu-core --test engine -- --ignored
-/// profile_ranking --nocapture` (absolute paths: tests run in the crate's folder). A line of
+/// [KEFU_PROFILE_PREFIXES=1] [KEFU_PROFILE_WARM=1] cargo test --release -p kefu-core --test
+/// engine -- --ignored profile_ranking --nocapture` (absolute paths: tests run in the crate's folder). A line of
 /// the queries file is a query, or `locale<TAB>query` to search it in that locale
 /// (`cargo xtask bench scale --native` leaves `target/bench/scale-10k/queries.tsv`, the
 /// Chromium bench's queries in its order). As the Chromium bench does, each round ranks the
