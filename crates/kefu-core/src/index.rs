@@ -18,14 +18,33 @@
 //! A term once in one field, in a document close to the previous one, is the common case in a FAQ
 //! (afqmc-dev: most entries), so it takes one byte (it took three to five in format version 3).
 //!
-//! A single CJK character is the exception (format version 5). Wherever it is not the last of its
-//! run, it is the first half of a bigram, so its list is mostly the sum of the lists of the terms
-//! one character longer that start with it, whose lists the section holds right after its own.
-//! Its list is `df`, a varint `n << 1 | 1`, a varint `k`, then only the `n` entries those bigrams
-//! leave over (the character at the end of a run, or alone); the reader adds back the `k` lists
-//! that follow, its bigrams', without looking them up in the fst: afqmc-dev's CJK
-//! unigram postings went from 38.5 to 8.7 KiB gzip, the same lists to the bit. (`n << 1` with all
-//! `df` entries is the fallback where that would not give the list back exactly.)
+//! A single CJK character is the exception. Wherever it is not the last of its run, it is the
+//! first half of a bigram, so its list is mostly the sum of the lists of its bigrams (format
+//! version 5); and a bigram is found through its first character (format version 6), so the fst
+//! holds no bigrams, which were most of its keys. A character's postings are one block:
+//!
+//! ```text
+//! df            varint, the length of the character's whole list
+//! n << 1 | d    varint: d = 1, the block holds the n entries its bigrams leave over (the
+//!               character at the end of a run, or alone), and the list is those plus the
+//!               bigrams' lists; d = 0, it holds all n = df entries (the writer's fallback where
+//!               the sum would not give the list back exactly)
+//! k << 1 | l    varint: the block holds the lists of k bigrams, and l = 1 their lengths
+//! k steps       varints: the places of the bigrams' second characters among the CJK characters
+//!               that are terms (in key order), each as its step from the one after the previous
+//!               With l = 1, the bytes of what follows up to the n entries, then the bytes of
+//!               the n entries, then each step followed by the bytes of that bigram's list.
+//! n entries     the layout above
+//! k lists       each bigram's list as any other: df, then its entries
+//! ```
+//!
+//! A bigram is held so when both its characters are terms, which is every bigram
+//! `text::tokenize` makes. The lengths are written when the bigrams' lists take more than
+//! [`HELD_LENGTHS_FROM`] bytes; without them, finding a list reads the entries before it. The
+//! reader puts a character's list back together by reading the k lists that follow its own
+//! entries. afqmc-dev, gzip: format 5 took the character postings from 38.5 to 8.7 KiB, and
+//! format 6 the fst from 41.7 to 3.7 KiB for 10.9 KiB more in the characters' blocks (the steps
+//! and lengths); the same lists to the bit.
 //!
 //! Ranking is BM25F: term frequencies are weighted per field and length-normalised per field,
 //! then saturated once per term. A document's score is the sum over query terms of the best
@@ -37,7 +56,7 @@
 //! score of a single phrasing (the title or one similar question, scored the same way on its
 //! own): FAQ matching is per paraphrase.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fst::{IntoStreamer, Streamer, automaton::Automaton};
@@ -755,17 +774,6 @@ pub(crate) fn is_derived_unigram(term: &str) -> bool {
     matches!((chars.next(), chars.next()), (Some(c), None) if crate::text::is_cjk(c))
 }
 
-/// Whether `key`, a term that starts with the `unigram_len` bytes of a unigram, is one of its
-/// bigrams: exactly one character more.
-fn is_bigram_of(key: &[u8], unigram_len: usize) -> bool {
-    key.get(unigram_len..)
-        .and_then(|rest| std::str::from_utf8(rest).ok())
-        .is_some_and(|rest| {
-            let mut chars = rest.chars();
-            chars.next().is_some() && chars.next().is_none()
-        })
-}
-
 /// `posting` as [`Index::read_entry`] gives it back for a document with `n_questions` similar
 /// questions: with at most one, the questions mask is implied, not stored.
 fn as_read(mut posting: Posting, n_questions: usize) -> Posting {
@@ -883,6 +891,73 @@ fn write_entries(postings: &mut Vec<u8>, entries: &[Posting], question_counts: &
     }
 }
 
+/// The two characters of `term` when it is two CJK characters, the shape of a bigram.
+fn cjk_pair(term: &str) -> Option<(char, char)> {
+    let mut chars = term.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some(first), Some(second), None)
+            if crate::text::is_cjk(first) && crate::text::is_cjk(second) =>
+        {
+            Some((first, second))
+        }
+        _ => None,
+    }
+}
+
+/// Where `term` is held when it is a bigram whose two characters are both terms (every bigram
+/// `text::tokenize` makes): the places of its first and second character among `characters`,
+/// the CJK characters that are terms, sorted. Such a bigram is not in the fst; its list is in its
+/// first character's block (see [`encode_terms`]). `None` for any other term.
+fn held_at(term: &str, characters: &[char]) -> Option<(usize, usize)> {
+    let (first, second) = cjk_pair(term)?;
+    let first = characters.binary_search(&first).ok()?;
+    let second = characters.binary_search(&second).ok()?;
+    Some((first, second))
+}
+
+/// Adds to `out`, in key order, every key below `node` (reached by `key`, with the outputs on the
+/// way summed in `output`) that is one CJK character, with its value. A walk of the fst's nodes
+/// down to one character's bytes, from lead byte E3 on (U+3040, the first CJK character, is E3 81
+/// 80): a stream over the fst would cost the widget more code than the walk.
+fn add_characters(
+    fst: &fst::raw::Fst<Vec<u8>>,
+    node: fst::raw::Node<'_>,
+    key: &mut Vec<u8>,
+    output: u64,
+    out: &mut Vec<(char, u64)>,
+) {
+    if let Some(&lead) = key.first()
+        && key.len() == if lead >= 0xF0 { 4 } else { 3 }
+    {
+        if node.is_final()
+            && let Ok(term) = std::str::from_utf8(key)
+            && is_derived_unigram(term)
+            && let Some(character) = term.chars().next()
+        {
+            out.push((character, output.wrapping_add(node.final_output().value())));
+        }
+        return;
+    }
+    for at in 0..node.len() {
+        let transition = node.transition(at);
+        if key.is_empty() && transition.inp < 0xE3 {
+            continue;
+        }
+        key.push(transition.inp);
+        let output = output.wrapping_add(transition.out.value());
+        add_characters(fst, fst.node(transition.addr), key, output, out);
+        key.pop();
+    }
+}
+
+/// A character's block writes the byte length of its own entries and of each of its bigrams'
+/// lists when those lists take more than this many bytes in all, so that finding one of them adds
+/// lengths instead of reading the entries before it. afqmc-dev, `gzip -9` of the bundle and
+/// in-process p50 of its 1,500 queries against format 5 (0.0647 ms): lengths in every block
+/// 172,969 bytes; from 256 bytes 169,349 (+1.9 % time); from 512 168,402 (+2.8 %); from 1,024
+/// 170,225 (+4.9 %: longer lists read to find one).
+pub(crate) const HELD_LENGTHS_FROM: usize = 512;
+
 /// Encodes the term table as (fst map bytes, postings bytes). `terms` are [`sorted_terms`]`(tables)`.
 /// Documents are renumbered on the way: `new_number[doc]` is the number document `doc` of the
 /// tables has in the bundle (identity when nothing moves). `question_counts` gives, per document
@@ -892,9 +967,10 @@ fn write_entries(postings: &mut Vec<u8>, entries: &[Posting], question_counts: &
 /// `tables` are [`collect_terms`]'s, one per run of documents in document order: a term's postings
 /// list is its list in each table in turn, sorted again by new number.
 ///
-/// A CJK character's list ([`is_derived_unigram`]) is stored as what its bigrams leave over (see
-/// the module's header), checked here to give the whole list back; where it would not (never, from
-/// `text::tokenize`, but the bundle must not depend on that), it is stored whole.
+/// A CJK character's list ([`is_derived_unigram`]) is written as a block that also holds its
+/// bigrams' lists (see the module's header), and stored as what those leave over, checked here to
+/// give the whole list back; where it would not (never, from `text::tokenize`, but the bundle must
+/// not depend on that), it is stored whole.
 pub(crate) fn encode_terms(
     tables: &[TermTable],
     terms: &[&str],
@@ -919,59 +995,101 @@ pub(crate) fn encode_terms(
         list
     };
     let n_questions = |doc: u32| question_counts.get(doc as usize).copied().unwrap_or(0);
+    let entries = |list: &[Posting]| {
+        let mut bytes = Vec::new();
+        write_entries(&mut bytes, list, question_counts);
+        bytes
+    };
+    // Terms are sorted, so the characters among them are too.
+    let characters: Vec<char> = terms
+        .iter()
+        .filter(|term| is_derived_unigram(term))
+        .filter_map(|term| term.chars().next())
+        .collect();
     let mut postings = Vec::new();
     let mut builder = fst::MapBuilder::memory();
-    // The lists of the terms right after a CJK character, its bigrams', made while writing the
-    // character's and kept for their own turn, in term order.
-    let mut ahead: VecDeque<Vec<Posting>> = VecDeque::new();
     for (at, &term) in terms.iter().enumerate() {
-        let list = ahead.pop_front().unwrap_or_else(|| renumbered(term));
+        // A held bigram was written with its first character, which sorts before it.
+        if held_at(term, &characters).is_some() {
+            continue;
+        }
         // `sorted_terms` gives keys sorted and unique, which is all `insert` can reject.
         if builder.insert(term, postings.len() as u64).is_err() {
             continue;
         }
+        let list = renumbered(term);
         varint::write(&mut postings, list.len() as u64);
         if !is_derived_unigram(term) {
-            write_entries(&mut postings, &list, question_counts);
+            postings.extend(entries(&list));
             continue;
         }
-        let full: Vec<Posting> = list
-            .iter()
-            .map(|p| as_read(*p, n_questions(p.doc)))
-            .collect();
-        // The terms one character longer that start with this one, whose lists follow its own.
+        // The terms that start with this character (all of them its bigrams, from the
+        // tokenizer), and those of them held in its block, with their second characters' places.
         let parts: Vec<&str> = terms[at + 1..]
             .iter()
             .take_while(|key| key.starts_with(term))
             .copied()
             .collect();
-        let rest = if parts
+        let held: Vec<(usize, Vec<Posting>)> = parts
             .iter()
-            .all(|key| is_bigram_of(key.as_bytes(), term.len()))
-        {
-            let part_lists: Vec<Vec<Posting>> = parts.iter().map(|key| renumbered(key)).collect();
-            let covered = part_lists
+            .filter_map(|key| Some((held_at(key, &characters)?.1, renumbered(key))))
+            .collect();
+        let full: Vec<Posting> = list
+            .iter()
+            .map(|p| as_read(*p, n_questions(p.doc)))
+            .collect();
+        let rest = if held.len() == parts.len() {
+            let covered = held
                 .iter()
-                .flatten()
+                .flat_map(|(_, list)| list)
                 .map(|p| as_read(*p, n_questions(p.doc)))
                 .collect();
-            ahead.extend(part_lists);
             fold_by_document(covered)
                 .and_then(|covered| left_over(&full, &covered, question_counts))
         } else {
             None
         };
-        match rest {
-            Some(rest) => {
-                varint::write(&mut postings, ((rest.len() as u64) << 1) | 1);
-                varint::write(&mut postings, parts.len() as u64);
-                write_entries(&mut postings, &rest, question_counts);
-            }
-            None => {
-                varint::write(&mut postings, (list.len() as u64) << 1);
-                write_entries(&mut postings, &list, question_counts);
+        let (own, derived) = match rest {
+            Some(rest) => (rest, 1),
+            None => (list, 0),
+        };
+        let lists: Vec<Vec<u8>> = held
+            .iter()
+            .map(|(_, list)| {
+                let mut bytes = Vec::new();
+                varint::write(&mut bytes, list.len() as u64);
+                bytes.extend(entries(list));
+                bytes
+            })
+            .collect();
+        let with_lengths = lists.iter().map(Vec::len).sum::<usize>() > HELD_LENGTHS_FROM;
+        varint::write(&mut postings, ((own.len() as u64) << 1) | derived);
+        varint::write(
+            &mut postings,
+            ((held.len() as u64) << 1) | u64::from(with_lengths),
+        );
+        let own = entries(&own);
+        // Second characters' places, rising (the keys are sorted): each as its step from the
+        // one after the previous; with lengths, each step followed by its list's length, after
+        // the length of the own entries, and all of it after its own length.
+        let mut steps = Vec::new();
+        if with_lengths {
+            varint::write(&mut steps, own.len() as u64);
+        }
+        let mut next = 0;
+        for ((second, _), list) in held.iter().zip(&lists) {
+            varint::write(&mut steps, (second - next) as u64);
+            next = second + 1;
+            if with_lengths {
+                varint::write(&mut steps, list.len() as u64);
             }
         }
+        if with_lengths {
+            varint::write(&mut postings, steps.len() as u64);
+        }
+        postings.extend(steps);
+        postings.extend(own);
+        postings.extend(lists.concat());
     }
     (builder.into_inner().unwrap_or_default(), postings)
 }
@@ -983,6 +1101,23 @@ pub(crate) fn encode_terms(
 struct UnigramSlots {
     slots: Vec<u32>,
     touched: Vec<u64>,
+}
+
+/// The header of a CJK character's block (see [`encode_terms`] and [`Index::block`]).
+struct Block {
+    /// How many entries the block holds of the character's own list: what its bigrams leave
+    /// over when `derived`, else all of them.
+    own: u64,
+    derived: bool,
+    /// How many bigrams' lists the block holds, after the own entries.
+    held: u64,
+    /// Where the steps between the held bigrams' second characters start (with `lengths`, the
+    /// own entries' length first, and each step followed by its list's length).
+    steps: usize,
+    /// Whether the block holds the byte lengths of its own entries and of each held list.
+    lengths: bool,
+    /// Where the own entries start.
+    entries: usize,
 }
 
 /// A decoded bundle, ready to search. Built with [`Index::from_bytes`].
@@ -1024,6 +1159,8 @@ pub struct Index {
     /// Where a CJK character's list is put together (see [`Index::derive_unigram`]), kept
     /// between searches.
     unigram_slots: Mutex<UnigramSlots>,
+    /// See [`Index::characters`].
+    characters: OnceLock<Vec<(char, u64)>>,
     checksum: u32,
 }
 
@@ -1170,6 +1307,7 @@ impl Index {
             instance_factors,
             decoded: Mutex::new(DecodedCache::default()),
             unigram_slots: Mutex::new(UnigramSlots::default()),
+            characters: OnceLock::new(),
             checksum: parts.checksum,
         };
         index.locale_views = index.build_locale_views();
@@ -1400,7 +1538,7 @@ impl Index {
             };
             let mut expansions = self.expand(query_term);
             for (synonym, weight) in std::mem::take(&mut synonyms[query_idx]) {
-                if let Some(offset) = self.terms.get(&synonym) {
+                if let Some(offset) = self.lookup(&synonym) {
                     let slot = expansions.entry(synonym).or_insert(Expansion {
                         offset,
                         weight: 0.0,
@@ -1680,7 +1818,7 @@ impl Index {
                 .flat_map(fold_char)
                 .collect();
             let len = typed.chars().count();
-            let known = self.terms.get(&token.term).is_some_and(|offset| {
+            let known = self.lookup(&token.term).is_some_and(|offset| {
                 self.read_postings(&token.term, offset)
                     .is_some_and(|postings| {
                         postings.iter().any(|posting| {
@@ -1838,7 +1976,7 @@ impl Index {
                 };
             }
         }
-        if let Some(offset) = self.terms.get(&query_term.term) {
+        if let Some(offset) = self.lookup(&query_term.term) {
             add(&mut out, query_term.term.as_bytes(), offset, 1.0, false);
         }
         if let Some(typed) = &query_term.prefix {
@@ -1972,8 +2110,7 @@ impl Index {
 
     /// How many documents hold `term` (an index term, as the tokenizer makes them); 0 for none.
     pub(crate) fn document_frequency(&self, term: &str) -> usize {
-        self.terms
-            .get(term)
+        self.lookup(term)
             .and_then(|offset| self.postings_df(offset))
             .unwrap_or(0)
     }
@@ -1997,25 +2134,22 @@ impl Index {
         mut each: impl FnMut(Posting),
     ) -> Option<usize> {
         let (mut pos, df) = self.postings_start(offset)?;
-        let mut doc = 0u64;
-        let stored = if is_derived_unigram(term) {
-            let stored = read_varint(&self.postings, &mut pos)?;
-            if stored & 1 == 1 {
-                let parts = read_varint(&self.postings, &mut pos)?;
-                let entries = self.derive_unigram(pos, stored >> 1, parts)?;
+        if is_derived_unigram(term) {
+            let block = self.block(offset)?;
+            if block.derived {
+                let entries = self.derive_unigram(block.entries, block.own, block.held)?;
                 if entries.len() != df {
                     return None;
                 }
                 entries.into_iter().for_each(each);
                 return Some(df);
             }
-            stored >> 1
-        } else {
-            df as u64
-        };
-        if stored != df as u64 {
-            return None;
+            if block.own != df as u64 {
+                return None;
+            }
+            pos = block.entries;
         }
+        let mut doc = 0u64;
         for _ in 0..df {
             each(self.read_entry(&mut pos, &mut doc)?);
         }
@@ -2101,6 +2235,158 @@ impl Index {
             pos = add_list(pos, df, folded)?;
         }
         Some(())
+    }
+
+    /// The offset of `term`'s postings list: from the fst, or for a bigram held in its first
+    /// character's block (see [`encode_terms`]), from that block. `None` if the index does not
+    /// have the term.
+    fn lookup(&self, term: &str) -> Option<u64> {
+        let Some((first, second)) = cjk_pair(term) else {
+            return self.terms.get(term);
+        };
+        let characters = self.characters();
+        let place = |c: char| characters.binary_search_by_key(&c, |&(c, _)| c).ok();
+        let (Some(first), Some(second)) = (place(first), place(second)) else {
+            return self.terms.get(term);
+        };
+        let block = characters.get(first)?.1;
+        let mut found = None;
+        self.held_lists(block, |place, offset| {
+            if place == second {
+                found = Some(offset);
+            }
+            place < second
+        })?;
+        found
+    }
+
+    /// The CJK characters that are terms, in key order, each with the offset of its block, which
+    /// also holds the lists of its bigrams (see [`encode_terms`]): a held bigram's second
+    /// character is named by its place here. Read from the fst on first use.
+    fn characters(&self) -> &[(char, u64)] {
+        self.characters.get_or_init(|| {
+            let mut characters = Vec::new();
+            let fst = self.terms.as_fst();
+            add_characters(
+                fst,
+                fst.root(),
+                &mut Vec::with_capacity(4),
+                0,
+                &mut characters,
+            );
+            characters
+        })
+    }
+
+    /// The header of the CJK character's block at `offset` (see [`encode_terms`]); `None` if it
+    /// is corrupt. Every count read is bounded by the bytes it takes: each step and length is a
+    /// varint of at least one byte.
+    fn block(&self, offset: u64) -> Option<Block> {
+        let bytes = self.postings.as_slice();
+        let (mut pos, _) = self.postings_start(offset)?;
+        let own = read_varint(bytes, &mut pos)?;
+        let held = read_varint(bytes, &mut pos)?;
+        let lengths = held & 1 == 1;
+        let entries = if lengths {
+            let len = usize::try_from(read_varint(bytes, &mut pos)?).ok()?;
+            pos.checked_add(len)?
+        } else {
+            let mut end = pos;
+            for _ in 0..held >> 1 {
+                read_varint(bytes, &mut end)?;
+            }
+            end
+        };
+        Some(Block {
+            own: own >> 1,
+            derived: own & 1 == 1,
+            held: held >> 1,
+            steps: pos,
+            lengths,
+            entries,
+        })
+    }
+
+    /// Calls `each` with the place (in [`Index::characters`]) of the second character and the
+    /// offset of the list of each bigram held in the block at `offset`, in order, while `each`
+    /// returns true; `None` if the block is corrupt. Without lengths in the block, the entries
+    /// before a list are read to find where it starts (at most [`HELD_LENGTHS_FROM`] bytes).
+    fn held_lists(&self, offset: u64, mut each: impl FnMut(usize, u64) -> bool) -> Option<()> {
+        let bytes = self.postings.as_slice();
+        let block = self.block(offset)?;
+        let mut steps = block.steps;
+        let mut pos = block.entries;
+        // Past the `len` entries at `pos` (the own entries, or a list's), or past the next
+        // length when the block has them.
+        let skip = |pos: &mut usize, steps: &mut usize, len: u64| -> Option<()> {
+            if block.lengths {
+                let len = usize::try_from(read_varint(bytes, steps)?).ok()?;
+                *pos = pos.checked_add(len)?;
+            } else {
+                let mut doc = 0u64;
+                for _ in 0..len {
+                    self.read_entry(pos, &mut doc)?;
+                }
+            }
+            Some(())
+        };
+        skip(&mut pos, &mut steps, block.own)?;
+        let mut next = 0usize;
+        for _ in 0..block.held {
+            let step = usize::try_from(read_varint(bytes, &mut steps)?).ok()?;
+            let place = next.checked_add(step)?;
+            next = place.checked_add(1)?;
+            if !each(place, pos as u64) {
+                break;
+            }
+            let mut entries = pos;
+            let len = read_varint(bytes, &mut entries)?;
+            if !block.lengths {
+                pos = entries;
+            }
+            skip(&mut pos, &mut steps, len)?;
+        }
+        Some(())
+    }
+
+    /// Every term with the bytes of its postings list, in the postings section's order: the fst's
+    /// terms and the bigrams held in their first characters' blocks. For `kefu kb build --stats`
+    /// and tests; lists of a corrupt block are left out.
+    pub(crate) fn postings_by_term(&self) -> Vec<(String, &[u8])> {
+        let mut offsets: Vec<(String, u64)> = Vec::new();
+        let mut stream = self.terms.stream();
+        while let Some((key, offset)) = stream.next() {
+            let term = String::from_utf8_lossy(key).into_owned();
+            if is_derived_unigram(&term) {
+                let characters = self.characters();
+                let _ = self.held_lists(offset, |place, list| {
+                    if let Some((second, _)) = characters.get(place) {
+                        offsets.push((format!("{term}{second}"), list));
+                    }
+                    true
+                });
+            }
+            offsets.push((term, offset));
+        }
+        offsets.sort_by_key(|(_, offset)| *offset);
+        let ends: Vec<u64> = offsets
+            .iter()
+            .skip(1)
+            .map(|(_, offset)| *offset)
+            .chain([self.postings.len() as u64])
+            .collect();
+        offsets
+            .into_iter()
+            .zip(ends)
+            .map(|((term, start), end)| {
+                let list = usize::try_from(start)
+                    .ok()
+                    .zip(usize::try_from(end).ok())
+                    .and_then(|(start, end)| self.postings.get(start..end))
+                    .unwrap_or_default();
+                (term, list)
+            })
+            .collect()
     }
 
     /// Where the entries of the postings list at `offset` start, and how many there are; `None`
