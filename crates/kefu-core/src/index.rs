@@ -39,12 +39,12 @@
 //! ```
 //!
 //! A bigram is held so when both its characters are terms, which is every bigram
-//! `text::tokenize` makes. The lengths are written when the bigrams' lists take more than
-//! [`HELD_LENGTHS_FROM`] bytes; without them, finding a list reads the entries before it. The
-//! reader puts a character's list back together by reading the k lists that follow its own
-//! entries. afqmc-dev, gzip: format 5 took the character postings from 38.5 to 8.7 KiB, and
-//! format 6 the fst from 41.7 to 3.7 KiB for 10.9 KiB more in the characters' blocks (the steps
-//! and lengths); the same lists to the bit.
+//! `text::tokenize` makes. The lengths are written when the block holds bigrams and its entries
+//! (its own and its bigrams' lists) take more than [`HELD_LENGTHS_FROM`] bytes; without them,
+//! finding a list reads the entries before it. The reader puts a character's list back together
+//! by reading the k lists that follow its own entries. afqmc-dev, gzip: format 5 took the
+//! character postings from 38.5 to 8.7 KiB, and format 6 the fst from 41.7 to 3.7 KiB for 10.9
+//! KiB more in the characters' blocks (the steps and lengths); the same lists to the bit.
 //!
 //! Ranking is BM25F: term frequencies are weighted per field and length-normalised per field,
 //! then saturated once per term. A document's score is the sum over query terms of the best
@@ -951,11 +951,15 @@ fn add_characters(
 }
 
 /// A character's block writes the byte length of its own entries and of each of its bigrams'
-/// lists when those lists take more than this many bytes in all, so that finding one of them adds
+/// lists when those take more than this many bytes in all, so that finding one of its bigrams adds
 /// lengths instead of reading the entries before it. afqmc-dev, `gzip -9` of the bundle and
 /// in-process p50 of its 1,500 queries against format 5 (0.0647 ms): lengths in every block
 /// 172,969 bytes; from 256 bytes 169,349 (+1.9 % time); from 512 168,402 (+2.8 %); from 1,024
-/// 170,225 (+4.9 %: longer lists read to find one).
+/// 170,225 (+4.9 %: longer lists read to find one). Those figures counted the bigrams' lists
+/// only; counting the own entries too (a character with many entries of its own and few bigrams,
+/// such as 吗, was parsed whole to reach them) costs 64 bytes on afqmc-dev and 342 on the
+/// 10,000-article KB, whose 500 queries' in-process p50 / p95 went 0.133–0.142 / 0.273–0.296 ms
+/// to 0.131–0.135 / 0.266–0.283 ms (three alternated runs).
 pub(crate) const HELD_LENGTHS_FROM: usize = 512;
 
 /// Encodes the term table as (fst map bytes, postings bytes). `terms` are [`sorted_terms`]`(tables)`.
@@ -1062,13 +1066,15 @@ pub(crate) fn encode_terms(
                 bytes
             })
             .collect();
-        let with_lengths = lists.iter().map(Vec::len).sum::<usize>() > HELD_LENGTHS_FROM;
         varint::write(&mut postings, ((own.len() as u64) << 1) | derived);
+        let own = entries(&own);
+        // A lookup reads the own entries and the lists before the one it wants.
+        let with_lengths = !held.is_empty()
+            && own.len() + lists.iter().map(Vec::len).sum::<usize>() > HELD_LENGTHS_FROM;
         varint::write(
             &mut postings,
             ((held.len() as u64) << 1) | u64::from(with_lengths),
         );
-        let own = entries(&own);
         // Second characters' places, rising (the keys are sorted): each as its step from the
         // one after the previous; with lengths, each step followed by its list's length, after
         // the length of the own entries, and all of it after its own length.
