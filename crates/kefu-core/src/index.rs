@@ -1133,6 +1133,8 @@ pub struct Index {
     /// The bundle's bytes up to the end of its store section, which the records' store ranges
     /// point into (the store is not copied out of the downloaded bytes).
     store: Vec<u8>,
+    /// What the store's texts are coded with.
+    store_alphabet: bundle::StoreAlphabet,
     terms: fst::Map<Vec<u8>>,
     postings: Vec<u8>,
     /// Per document, each field's weight divided by its BM25 length normalisation: what one
@@ -1305,6 +1307,7 @@ impl Index {
             meta: parts.meta,
             docs: parts.docs,
             store: parts.store,
+            store_alphabet: parts.store_alphabet,
             terms,
             postings: parts.postings,
             field_factors,
@@ -1380,11 +1383,15 @@ impl Index {
             reason: format!("no document number {doc}"),
         })?;
         let bytes = &self.store[record.store_start as usize..record.store_end as usize];
-        let stored: bundle::StoredBody =
-            postcard::from_bytes(bytes).map_err(|error| BundleError::Corrupt {
-                section: "store",
-                reason: format!("document '{}': {error}", record.entry.id),
-            })?;
+        let corrupt = |reason: String| BundleError::Corrupt {
+            section: "store",
+            reason: format!("document '{}': {reason}", record.entry.id),
+        };
+        let mut stored: bundle::StoredBody =
+            postcard::from_bytes(bytes).map_err(|error| corrupt(error.to_string()))?;
+        self.store_alphabet
+            .decode(&mut stored)
+            .ok_or_else(|| corrupt("a character outside the store's alphabet".to_owned()))?;
         Ok(stored.into_document(record))
     }
 

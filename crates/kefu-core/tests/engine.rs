@@ -888,6 +888,55 @@ fn fixture_bundle() -> &'static [u8] {
     })
 }
 
+/// A question list as exported from a helpdesk: numbered ids and short questions over few
+/// characters, so the bundle codes its ids, titles and store (`bundle::columns`, `bundle::store`).
+fn question_list() -> Vec<Document> {
+    let words = [
+        "花呗", "借呗", "额度", "还款", "提升", "怎么", "可以", "关闭",
+    ];
+    (0..128)
+        .map(|n: usize| {
+            // Each question is its own: the first three words spell n in base 8.
+            let question: String = [n % 8, n / 8 % 8, n / 64, (n + 3) % 8]
+                .iter()
+                .map(|&w| words[w])
+                .collect();
+            // A similar question in the store, so the store's text is coded too.
+            let similar: String = [(n + 3) % 8, n / 64, n / 8 % 8, n % 8]
+                .iter()
+                .map(|&w| words[w])
+                .collect();
+            Document {
+                kind: DocKind::Faq,
+                ..doc(
+                    &format!("faq-{n:04}"),
+                    "zh-CN",
+                    &question,
+                    &[&similar],
+                    &question,
+                )
+            }
+        })
+        .collect()
+}
+
+/// The question list's bundle, for the mutation cases that reach its coded columns.
+fn question_list_bundle() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| bundle::encode(&question_list(), &BundleMeta::new("zh-CN")))
+}
+
+#[test]
+fn a_question_list_with_numbered_ids_round_trips() {
+    let docs = question_list();
+    let index = Index::from_bytes(question_list_bundle().to_vec()).unwrap();
+    assert_every_document_round_trips(&index, &docs);
+    let hits = index.rank(&docs[7].title, &SearchOptions::default());
+    assert_eq!(index.entry(hits[0].doc).id, "faq-0007");
+    let hits = index.rank(&docs[100].title, &SearchOptions::default());
+    assert_eq!(index.entry(hits[0].doc).id, "faq-0100");
+}
+
 proptest! {
     // The issue asks for hundreds of thousands of mutated bundles in CI; each case takes tens of
     // microseconds in release and well under a millisecond in debug.
@@ -900,8 +949,10 @@ proptest! {
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
         cut in any::<prop::sample::Index>(),
         truncate in any::<bool>(),
+        question_list in any::<bool>(),
     ) {
-        let mut bytes = fixture_bundle().to_vec();
+        let source = if question_list { question_list_bundle() } else { fixture_bundle() };
+        let mut bytes = source.to_vec();
         for (position, value) in edits {
             let at = position.index(bytes.len());
             bytes[at] = value;
