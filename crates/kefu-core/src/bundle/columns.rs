@@ -190,26 +190,16 @@ fn code_titles(titles: &[&str], ranked: &[(char, u64)]) -> (String, Vec<u8>) {
 
 /// The titles `code_titles` coded; `None` on a bad code or a title not ended.
 fn decode_titles(alphabet: &str, codes: &[u8]) -> Option<Vec<String>> {
-    // Each character's UTF-8 bytes and their count, copied byte by byte: most are one code byte
-    // to three bytes out, and a copy of a length known only at run time would call `memcpy`.
-    let chars: Vec<([u8; 4], u8)> = alphabet
-        .chars()
-        .map(|c| {
-            let mut bytes = [0; 4];
-            let len = c.encode_utf8(&mut bytes).len() as u8;
-            (bytes, len)
-        })
-        .collect();
+    let chars: Vec<char> = alphabet.chars().collect();
     let mut titles = Vec::new();
     // One title at a time, then copied out at its exact length.
-    let mut title: Vec<u8> = Vec::new();
+    let mut title = String::new();
     let mut pos = 0;
     while let Some(&first) = codes.get(pos) {
         pos += 1;
         let code = match first {
             0 => {
-                // Only whole characters were copied in, so this never fails.
-                titles.push(String::from_utf8(title.clone()).ok()?);
+                titles.push(title.as_str().to_owned());
                 title.clear();
                 continue;
             }
@@ -224,13 +214,7 @@ fn decode_titles(alphabet: &str, codes: &[u8]) -> Option<Vec<String>> {
             }
             first => u32::from(first),
         };
-        let &([a, b, c, d], len) = chars.get(code as usize - 1)?;
-        match len {
-            1 => title.push(a),
-            2 => title.extend([a, b]),
-            3 => title.extend([a, b, c]),
-            _ => title.extend([a, b, c, d]),
-        }
+        title.push(*chars.get(code as usize - 1)?);
     }
     title.is_empty().then_some(titles)
 }
