@@ -61,7 +61,7 @@ const IDS_MAX_EXPANSION: usize = 256;
 /// The titles of a bundle's documents, in document order.
 #[derive(Serialize, Deserialize)]
 pub(super) enum Titles {
-    /// As strings: too few titles for an alphabet to pay.
+    /// As strings, where an alphabet would not pay (English titles, or few of them).
     Plain(Vec<String>),
     /// Coded (see the module).
     Coded {

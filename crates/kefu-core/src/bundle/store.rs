@@ -355,9 +355,10 @@ mod tests {
             panic!("the flow is kept");
         };
         assert_eq!(flow.id, "cannot-log-in");
-        assert!(
-            matches!(&flow.nodes[4].kind, NodeKind::Article { article, .. } if article == "refund-time")
-        );
+        let NodeKind::Article { article, .. } = &flow.nodes[4].kind else {
+            panic!("node 4 shows an article");
+        };
+        assert_eq!(article, "refund-time");
     }
 
     #[test]
