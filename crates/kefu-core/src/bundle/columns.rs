@@ -81,7 +81,11 @@ impl Default for Titles {
 impl Titles {
     /// The column for `titles`, given in document order.
     pub fn encode(titles: &[&str]) -> Titles {
-        let ranked = by_frequency(titles.iter().flat_map(|title| title.chars()));
+        let mut counts = CharCounts::new();
+        for title in titles {
+            count_chars(&mut counts, title);
+        }
+        let ranked = by_frequency(counts);
         if coding_pays(&ranked, |rank| code_len(rank as u64 + 1)) {
             let (alphabet, codes) = code_titles(titles, &ranked);
             Titles::Coded { alphabet, codes }
@@ -144,12 +148,18 @@ impl Ids {
     }
 }
 
-/// `chars` counted, most frequent first (ties in character order).
-pub(super) fn by_frequency(chars: impl Iterator<Item = char>) -> Vec<(char, u64)> {
-    let mut counts: std::collections::BTreeMap<char, u64> = std::collections::BTreeMap::new();
-    for c in chars {
+/// How often each character occurs, in character order (for `by_frequency`).
+pub(super) type CharCounts = std::collections::BTreeMap<char, u64>;
+
+/// Adds the characters of `text` to `counts`.
+pub(super) fn count_chars(counts: &mut CharCounts, text: &str) {
+    for c in text.chars() {
         *counts.entry(c).or_default() += 1;
     }
+}
+
+/// The characters of `counts`, most frequent first (ties in character order).
+pub(super) fn by_frequency(counts: CharCounts) -> Vec<(char, u64)> {
     let mut ranked: Vec<(char, u64)> = counts.into_iter().collect();
     // The map gave the characters in order, and the sort is stable.
     ranked.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
@@ -318,6 +328,14 @@ fn write_code(out: &mut Vec<u8>, code: u32) {
 mod tests {
     use super::*;
 
+    fn ranked(titles: &[&str]) -> Vec<(char, u64)> {
+        let mut counts = CharCounts::new();
+        for title in titles {
+            count_chars(&mut counts, title);
+        }
+        by_frequency(counts)
+    }
+
     #[test]
     fn titles_come_back_as_written_in_every_code_length() {
         // Enough distinct characters to need one-byte, two-byte and long codes.
@@ -332,10 +350,7 @@ mod tests {
             "花呗 & 借呗: iPhone15退货 🙂",
             "",
         ];
-        let (alphabet, codes) = code_titles(
-            &titles,
-            &by_frequency(titles.iter().flat_map(|t| t.chars())),
-        );
+        let (alphabet, codes) = code_titles(&titles, &ranked(&titles));
         assert!(codes.contains(&LONG));
         assert!(codes.iter().any(|&b| u32::from(b) >= ONE_BYTE && b != LONG));
         let expected: Vec<String> = titles.map(str::to_owned).to_vec();
@@ -345,10 +360,7 @@ mod tests {
     #[test]
     fn the_most_frequent_characters_take_one_byte() {
         let titles = ["呗呗呗花", "借呗"];
-        let (alphabet, codes) = code_titles(
-            &titles,
-            &by_frequency(titles.iter().flat_map(|t| t.chars())),
-        );
+        let (alphabet, codes) = code_titles(&titles, &ranked(&titles));
         assert_eq!(alphabet, "呗借花");
         assert_eq!(codes, [1, 1, 1, 3, 0, 2, 1, 0]);
     }
@@ -435,7 +447,7 @@ mod tests {
 
     #[test]
     fn bad_codes_are_refused_not_panicked_on() {
-        let (alphabet, _) = code_titles(&["ab"], &by_frequency("ab".chars()));
+        let (alphabet, _) = code_titles(&["ab"], &ranked(&["ab"]));
         let cases: [&[u8]; 5] = [
             &[9, 0],                                        // past the alphabet
             &[1],                                           // no end

@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 
-use super::columns::{by_frequency, coding_pays};
+use super::columns::{CharCounts, by_frequency, coding_pays, count_chars};
 
 use super::StoredBody;
 use crate::flow::{Flow, NodeKind};
@@ -39,14 +39,14 @@ impl StoreAlphabet {
     /// The alphabet for these stored documents: their characters, most frequent first, or none
     /// when coding would not pay.
     pub fn of(bodies: &mut [StoredBody]) -> StoreAlphabet {
-        let mut texts = String::new();
+        let mut counts = CharCounts::new();
         for body in bodies.iter_mut() {
             body.each_text(&mut |text| {
-                texts.push_str(text);
+                count_chars(&mut counts, text);
                 Some(())
             });
         }
-        let ranked = by_frequency(texts.chars());
+        let ranked = by_frequency(counts);
         // Not worth it for a few articles, English (one byte a character either way), or FAQ
         // entries whose answers are their questions (almost nothing in the store).
         if !coding_pays(&ranked, |rank| stand_in(rank).map_or(4, char::len_utf8)) {
@@ -123,28 +123,33 @@ impl StoredBody {
         for text in self.tags.iter_mut().chain(self.similar.iter_mut()) {
             f(text)?;
         }
-        blocks_text(&mut self.body, f)?;
+        each_block_text(&mut self.body, f)?;
         if let Some(flow) = &mut self.flow {
-            flow_text(flow, f)?;
+            each_flow_text(flow, f)?;
         }
         Some(())
     }
 }
 
-fn blocks_text(blocks: &mut [Block], f: &mut dyn FnMut(&mut String) -> Option<()>) -> Option<()> {
+/// `StoredBody::each_text` for blocks. Unlike `kb::blocks_text`, which gathers the text that is
+/// searched, this reaches every string meant to be read, to change it in place.
+fn each_block_text(
+    blocks: &mut [Block],
+    f: &mut dyn FnMut(&mut String) -> Option<()>,
+) -> Option<()> {
     for block in blocks {
         match block {
-            Block::Heading { text, .. } | Block::Paragraph(text) => inlines_text(text, f)?,
+            Block::Heading { text, .. } | Block::Paragraph(text) => each_inline_text(text, f)?,
             Block::List { items, .. } => {
                 for item in items {
-                    blocks_text(item, f)?;
+                    each_block_text(item, f)?;
                 }
             }
-            Block::Quote(blocks) | Block::Callout { blocks, .. } => blocks_text(blocks, f)?,
+            Block::Quote(blocks) | Block::Callout { blocks, .. } => each_block_text(blocks, f)?,
             Block::Code(code) => f(code)?,
             Block::Table { head, rows, .. } => {
                 for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
-                    inlines_text(cell, f)?;
+                    each_inline_text(cell, f)?;
                 }
             }
             Block::Image { alt, .. } => f(alt)?,
@@ -153,7 +158,7 @@ fn blocks_text(blocks: &mut [Block], f: &mut dyn FnMut(&mut String) -> Option<()
     Some(())
 }
 
-fn inlines_text(
+fn each_inline_text(
     inlines: &mut [Inline],
     f: &mut dyn FnMut(&mut String) -> Option<()>,
 ) -> Option<()> {
@@ -163,14 +168,14 @@ fn inlines_text(
             Inline::Strong(inner)
             | Inline::Emphasis(inner)
             | Inline::ArticleLink { text: inner, .. }
-            | Inline::Link { text: inner, .. } => inlines_text(inner, f)?,
+            | Inline::Link { text: inner, .. } => each_inline_text(inner, f)?,
             Inline::LineBreak => {}
         }
     }
     Some(())
 }
 
-fn flow_text(flow: &mut Flow, f: &mut dyn FnMut(&mut String) -> Option<()>) -> Option<()> {
+fn each_flow_text(flow: &mut Flow, f: &mut dyn FnMut(&mut String) -> Option<()>) -> Option<()> {
     for node in &mut flow.nodes {
         match &mut node.kind {
             NodeKind::Question { prompt, answers } => {
@@ -193,12 +198,12 @@ fn flow_text(flow: &mut Flow, f: &mut dyn FnMut(&mut String) -> Option<()>) -> O
                 }
             }
             NodeKind::Step { text, image, .. } | NodeKind::Solution { text, image, .. } => {
-                blocks_text(text, f)?;
+                each_block_text(text, f)?;
                 if let Some(image) = image {
                     f(&mut image.alt)?;
                 }
             }
-            NodeKind::Escalate { text } | NodeKind::End { text } => blocks_text(text, f)?,
+            NodeKind::Escalate { text } | NodeKind::End { text } => each_block_text(text, f)?,
             NodeKind::Article { .. } => {}
         }
     }
