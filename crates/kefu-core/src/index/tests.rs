@@ -547,6 +547,80 @@ fn a_character_is_stored_as_what_its_bigrams_leave_over_or_else_whole() {
     assert_eq!(stored_word_of_hua(0), Some(1 << 1));
 }
 
+#[test]
+fn a_questions_mask_is_written_as_its_one_question_or_else_whole() {
+    for mask in [
+        1u32,
+        1 << 7,
+        1 << 9,
+        1 << 31,
+        0,
+        0b11,
+        0b10_1000_0001,
+        u32::MAX,
+    ] {
+        let code = questions_code(mask, 10);
+        assert_eq!(questions_mask(code, 10), Some(mask), "mask {mask:#b}");
+        assert_eq!(code < MAX_QUESTION_INSTANCES as u64, mask.count_ones() == 1);
+    }
+    // One question, from the eighth on, takes one varint byte where its mask took two.
+    assert_eq!(questions_code(1 << 9, 10), 9);
+    // Past every mask is corrupt, not a wrapped mask.
+    let past = u64::from(u32::MAX) + MAX_QUESTION_INSTANCES as u64 + 1;
+    assert_eq!(questions_mask(past, 10), None);
+    // Up to seven questions, every mask is one byte as it is, and is written so.
+    for mask in 0..1 << PLAIN_MASKS_UP_TO {
+        assert_eq!(questions_code(mask, PLAIN_MASKS_UP_TO), u64::from(mask));
+        assert_eq!(
+            questions_mask(u64::from(mask), PLAIN_MASKS_UP_TO),
+            Some(mask)
+        );
+    }
+    assert_eq!(questions_mask(u64::from(u32::MAX) + 1, 2), None);
+}
+
+/// Documents with many similar questions: words in one question (the first, the tenth, one past
+/// [`MAX_QUESTION_INSTANCES`], for which no mask bit stands), in several, and in every one.
+#[test]
+fn questions_masks_of_many_questions_read_back() {
+    let docs: Vec<Document> = (0..6usize)
+        .map(|n| {
+            let similar = (0..40usize)
+                .map(|q| {
+                    let mut words = vec!["card"];
+                    if q == 0 || q == 9 || q == 33 + n {
+                        words.push("refund");
+                    }
+                    if q % (n + 2) == 0 {
+                        words.push("delivery");
+                    }
+                    if q == 3 * n {
+                        words.push("退款");
+                    }
+                    if q == 35 {
+                        words.push("password");
+                    }
+                    words.join(" ")
+                })
+                .collect();
+            document(n, "en", format!("title {n}"), similar, String::new())
+        })
+        .collect();
+    let index = assert_postings_of_read_back(&docs);
+    let refund = index.lookup("refund");
+    assert!(refund.is_some());
+    let postings = refund
+        .and_then(|offset| index.read_postings("refund", offset))
+        .unwrap_or_default();
+    assert_eq!(postings.len(), 6);
+    assert!(
+        postings
+            .iter()
+            .all(|posting| posting.questions == 1 | 1 << 9),
+        "the question past the mask's 32 adds no bit: {postings:?}"
+    );
+}
+
 /// A character's bigrams are found in its block whether their lists take more than
 /// [`HELD_LENGTHS_FROM`] bytes in all (their lengths written, 的 here: about 200 bigrams in 400
 /// documents) or not (the lists read to find one: each other character's).
