@@ -636,8 +636,9 @@ fn measure_kefu(
 }
 
 /// gzip -9 of the file at `path` by the compressor that measures the peers' indexes (Node's zlib,
-/// `xtask/bench/gzip.mjs`). `gzip_len` (flate2's Rust backend) comes out about 1 % larger on the
-/// same bytes, which would tilt every size comparison against Kefu.
+/// `xtask/bench/gzip.mjs`), so that every size compared comes from one compressor. `gzip_len`
+/// (flate2's Rust backend) comes out about 1 % larger on Kefu's bundles and a little smaller on
+/// plain text.
 fn peer_gzip_len(path: &Path) -> Result<u64> {
     let (stdout, _) = run_timed(
         Command::new("node")
