@@ -637,8 +637,7 @@ fn measure_kefu(
 
 /// gzip -9 of the file at `path` by the compressor that measures the peers' indexes (Node's zlib,
 /// `xtask/bench/gzip.mjs`), so that every size compared comes from one compressor. `gzip_len`
-/// (flate2's Rust backend) comes out about 1 % larger on Kefu's bundles and a little smaller on
-/// plain text.
+/// (flate2's zlib-rs backend) comes close, but not to the byte.
 fn peer_gzip_len(path: &Path) -> Result<u64> {
     let (stdout, _) = run_timed(
         Command::new("node")
@@ -1236,7 +1235,8 @@ run, never numbers from different runs or machines.
   copy (bundle format 4). In the two sets' tables every gzip -9 figure (Kefu's bundle, the peers'
   indexes, the floor) is Node's zlib at level 9, the call `peers.mjs` makes and `peers.md` reports
   (`xtask/bench/gzip.mjs`), so the sizes compared come from one compressor. The scale and
-  embedding tables use flate2's Rust backend, as `kefu kb build` and `cargo xtask dist` print.
+  embedding tables use flate2's zlib-rs backend, as `kefu kb build` and `cargo xtask dist`
+  print.
 
 ## Not measured yet
 
