@@ -555,6 +555,26 @@ mod tests {
         assert_eq!(parse_query("登錄"), parse_query("登录"));
     }
 
+    /// Taiwan and Hong Kong forms that Unihan's simplified variants miss or map elsewhere (the
+    /// supplement of `tests/hant_table.rs`) meet the mainland's words.
+    #[test]
+    fn taiwan_forms_meet_the_mainland_words() {
+        for (taiwan, mainland) in [
+            ("哪裡", "哪里"),
+            ("這週末", "这周末"),
+            ("遊戲", "游戏"),
+            ("乾淨", "干净"),
+            ("帳號", "账号"),
+            ("帳單", "账单"),
+            ("妳好", "你好"),
+            ("按讚", "按赞"),
+        ] {
+            assert_eq!(parse_query(taiwan), parse_query(mainland), "{taiwan}");
+        }
+        // Mainland text writes 帐号 as well as 账号: both fold to 账号.
+        assert_eq!(parse_query("帐号"), parse_query("账号"));
+    }
+
     #[test]
     fn a_reused_tokenizer_gives_what_tokenize_gives() {
         let texts = [
