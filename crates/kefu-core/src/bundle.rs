@@ -73,7 +73,9 @@ pub const MAGIC: [u8; 8] = *b"KEFUKB\r\n";
 /// 3,689,381 → 3,352,197.
 /// Version 8: in documents with more than seven similar questions, a postings entry's questions
 /// mask written as the place of its one question when it has one (`index::questions_code`);
-/// banking77-dev 31,194 → 30,943 bytes gzip -9.
+/// banking77-dev 31,194 → 30,943 bytes gzip -9. Its terms are also folded with the Taiwan and
+/// Hong Kong forms added to `hant` (帳 → 账, 裡 → 里, 週 → 周): an older bundle's would not meet
+/// the queries this reader folds.
 pub const FORMAT_VERSION: u32 = 8;
 
 const HEADER_LEN: usize = 36;
