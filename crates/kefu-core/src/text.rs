@@ -558,7 +558,7 @@ mod tests {
     /// Taiwan and Hong Kong forms that Unihan's simplified variants miss or map elsewhere (the
     /// supplement of `tests/hant_table.rs`) meet the mainland's words.
     #[test]
-    fn taiwan_forms_meet_the_mainland_words() {
+    fn taiwan_and_hong_kong_forms_meet_the_mainland_words() {
         for (taiwan, mainland) in [
             ("哪裡", "哪里"),
             ("這週末", "这周末"),
@@ -568,6 +568,9 @@ mod tests {
             ("帳單", "账单"),
             ("妳好", "你好"),
             ("按讚", "按赞"),
+            ("裏面", "里面"),
+            ("滙豐", "汇丰"),
+            ("衞生", "卫生"),
         ] {
             assert_eq!(parse_query(taiwan), parse_query(mainland), "{taiwan}");
         }

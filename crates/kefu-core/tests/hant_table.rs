@@ -14,11 +14,15 @@ fn code_point(field: &str) -> Option<u32> {
 
 /// Traditional characters that `kSimplifiedVariant` leaves unmapped, or maps to a character that
 /// is not what the mainland writes, with the simplified character that finds the same words.
-/// Each is written in Taiwan or Hong Kong (Big5, `kFrequency` 5 or more common) and has no
-/// simplified variant of its own in Unihan, only semantic variants (`kSemanticVariant`), so the
-/// generated table missed 週末 = 周末, 遊戲 = 游戏, 乾淨 = 干净. Chosen by hand from those
-/// semantic variants: Unihan's own pick is wrong for 妳 (it points at 奶, "milk"; 妳 is a "you"),
-/// 甦 (稣; 甦醒 is 苏醒) and 餵 (诿; 餵 is 喂, "feed"), and it names several for the last nine.
+/// Each has no simplified variant of its own in Unihan, only semantic variants
+/// (`kSemanticVariant`), so the generated table missed 週末 = 周末, 遊戲 = 游戏, 乾淨 = 干净:
+/// - the Big5 characters (Taiwan) of `kFrequency` 5 or more common whose semantic variants lead
+///   to one GB 2312 character, checked by hand: Unihan's pick is wrong for 妳 (it points at 奶,
+///   "milk"; 妳 is a "you"), 甦 (稣; 甦醒 is 苏醒) and 餵 (诿; 餵 is 喂, "feed");
+/// - nine such characters whose semantic variants lead to several (佈 佔 兇 唸 昇 洩 牠 讚 遊),
+///   resolved by hand;
+/// - eleven forms of Hong Kong's standard glyph list that Big5 lacks (裏 衞 爲 啓 綫 羣 峯 牀 麪
+///   衆 滙; 滙豐 is HSBC).
 ///
 /// 帳 is the one character whose simplified variant exists (帐) but is not what the mainland
 /// writes for accounts: Taiwan's 帳號 and 帳單 are 账号 and 账单 (the 2013 standard list keeps 帐
@@ -33,7 +37,9 @@ const SUPPLEMENT: &[(char, char)] = &[
     ('勳', '勋'),
     ('叡', '睿'),
     ('唸', '念'),
+    ('啓', '启'),
     ('妳', '你'),
+    ('峯', '峰'),
     ('崙', '仑'),
     ('巖', '岩'),
     ('帐', '账'),
@@ -53,7 +59,10 @@ const SUPPLEMENT: &[(char, char)] = &[
     ('淨', '净'),
     ('湧', '涌'),
     ('溼', '湿'),
+    ('滙', '汇'),
     ('燄', '焰'),
+    ('爲', '为'),
+    ('牀', '床'),
     ('牠', '它'),
     ('璿', '璇'),
     ('甦', '苏'),
@@ -67,12 +76,17 @@ const SUPPLEMENT: &[(char, char)] = &[
     ('籐', '藤'),
     ('紮', '扎'),
     ('絃', '弦'),
+    ('綫', '线'),
+    ('羣', '群'),
     ('羨', '羡'),
     ('臥', '卧'),
     ('舖', '铺'),
     ('茍', '苟'),
     ('荳', '豆'),
     ('蠍', '蝎'),
+    ('衆', '众'),
+    ('衞', '卫'),
+    ('裏', '里'),
     ('証', '证'),
     ('讚', '赞'),
     ('貍', '狸'),
@@ -84,6 +98,7 @@ const SUPPLEMENT: &[(char, char)] = &[
     ('鑑', '鉴'),
     ('餵', '喂'),
     ('饑', '饥'),
+    ('麪', '面'),
 ];
 
 /// The table as Rust source: every BMP character whose simplified variant differs from it (the
