@@ -571,6 +571,7 @@ mod tests {
             ("裏面", "里面"),
             ("滙豐", "汇丰"),
             ("衞生", "卫生"),
+            ("託運", "托运"),
         ] {
             assert_eq!(parse_query(taiwan), parse_query(mainland), "{taiwan}");
         }

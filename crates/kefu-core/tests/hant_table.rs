@@ -24,10 +24,15 @@ fn code_point(field: &str) -> Option<u32> {
 /// - eleven forms of Hong Kong's standard glyph list that Big5 lacks (裏 衞 爲 啓 綫 羣 峯 牀 麪
 ///   衆 滙; 滙豐 is HSBC).
 ///
-/// 帳 is the one character whose simplified variant exists (帐) but is not what the mainland
-/// writes for accounts: Taiwan's 帳號 and 帳單 are 账号 and 账单 (the 2013 standard list keeps 帐
-/// for curtains and tents), and mainland text itself writes both 帐号 and 账号. So 帳 and 帐 both
-/// fold to 账, which costs nothing but tents and curtains meeting accounts.
+/// Two characters have a simplified variant in Unihan that is not what the mainland writes in
+/// customer-service words, and fold, with that variant, to the character it does write:
+/// - 帳 (Unihan: 帐): Taiwan's 帳號 and 帳單 are 账号 and 账单 (the 2013 standard list keeps 帐
+///   for curtains and tents), and mainland text itself writes both 帐号 and 账号. So 帳 and 帐
+///   fold to 账, which costs nothing but tents and curtains meeting accounts.
+/// - 託 (Unihan: 讬): 託運 and 委託 are 托运 and 委托. So 託 and 讬 fold to 托.
+///
+/// And four more Taiwan forms, less common than the first group but frequent in help texts:
+/// 擡 (抬), 綑 (捆), 揹 (背), 蒐 (搜).
 const SUPPLEMENT: &[(char, char)] = &[
     ('佈', '布'),
     ('佔', '占'),
@@ -47,6 +52,8 @@ const SUPPLEMENT: &[(char, char)] = &[
     ('弔', '吊'),
     ('徬', '彷'),
     ('慾', '欲'),
+    ('揹', '背'),
+    ('擡', '抬'),
     ('昇', '升'),
     ('暱', '昵'),
     ('槓', '杠'),
@@ -76,6 +83,7 @@ const SUPPLEMENT: &[(char, char)] = &[
     ('籐', '藤'),
     ('紮', '扎'),
     ('絃', '弦'),
+    ('綑', '捆'),
     ('綫', '线'),
     ('羣', '群'),
     ('羨', '羡'),
@@ -83,12 +91,15 @@ const SUPPLEMENT: &[(char, char)] = &[
     ('舖', '铺'),
     ('茍', '苟'),
     ('荳', '豆'),
+    ('蒐', '搜'),
     ('蠍', '蝎'),
     ('衆', '众'),
     ('衞', '卫'),
     ('裏', '里'),
+    ('託', '托'),
     ('証', '证'),
     ('讚', '赞'),
+    ('讬', '托'),
     ('貍', '狸'),
     ('蹟', '迹'),
     ('迺', '乃'),
