@@ -99,7 +99,7 @@ impl Index {
             })
             .collect();
         // Deterministic, as everywhere: higher score first, then lower document number.
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        ranked.sort_by(Ranked::by_score);
         let Some(best) = ranked.first().map(|hit| hit.score) else {
             return Vec::new();
         };

@@ -266,6 +266,13 @@ pub struct Ranked {
 }
 
 impl Ranked {
+    /// The ranking order, deterministic: higher score first, then lower document number. One
+    /// function, so that every sort of hits shares one copy of the standard library's sort in the
+    /// wasm (each comparator type makes another, kilobytes each).
+    pub(crate) fn by_score(a: &Ranked, b: &Ranked) -> std::cmp::Ordering {
+        b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc))
+    }
+
     /// The ranking order as one integer, greater for a better hit: the score's bits mapped so
     /// that integers order as `f32::total_cmp` orders scores, then the document number inverted
     /// (the lower number first on equal scores).
@@ -1359,18 +1366,21 @@ impl Index {
     }
 
     fn build_locale_views(&self) -> Vec<(String, Vec<bool>)> {
-        let mut locales: BTreeSet<&str> =
-            self.docs.iter().map(|d| d.entry.locale.as_str()).collect();
+        // Sets filled by `extend`, not `collect`: collecting sorts first, and that sort is
+        // another copy of the standard library's in the wasm for each element type.
+        let mut locales: BTreeSet<&str> = BTreeSet::new();
+        locales.extend(self.docs.iter().map(|d| d.entry.locale.as_str()));
         locales.insert(&self.meta.default_locale);
         locales
             .into_iter()
             .map(|locale| {
-                let own: BTreeSet<&str> = self
-                    .docs
-                    .iter()
-                    .filter(|d| d.entry.locale == locale)
-                    .map(|d| d.entry.id.as_str())
-                    .collect();
+                let mut own: BTreeSet<&str> = BTreeSet::new();
+                own.extend(
+                    self.docs
+                        .iter()
+                        .filter(|d| d.entry.locale == locale)
+                        .map(|d| d.entry.id.as_str()),
+                );
                 let visible = self
                     .docs
                     .iter()
@@ -1510,11 +1520,13 @@ impl Index {
                         .map(|m| m.weight)
                         .fold(0.0, f32::max)
                 };
-                let terms: BTreeSet<String> = found
-                    .iter()
-                    .filter(|m| m.weight >= best(m.query_idx))
-                    .map(|m| m.term.clone())
-                    .collect();
+                let mut terms: BTreeSet<String> = BTreeSet::new();
+                terms.extend(
+                    found
+                        .iter()
+                        .filter(|m| m.weight >= best(m.query_idx))
+                        .map(|m| m.term.clone()),
+                );
                 Hit {
                     doc,
                     score,
@@ -1671,8 +1683,6 @@ impl Index {
                 })
             })
             .collect();
-        // Deterministic: higher score first, then lower document number.
-        let by_score = |a: &Ranked, b: &Ranked| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
         // The phrasing bonus of each candidate, from the postings already decoded: only
         // for the leading candidates, since in a large KB a query touches thousands of
         // documents and the phrasing bonus only reorders those near the top. `by_score` is a
@@ -1684,7 +1694,7 @@ impl Index {
             ranked.select_nth_unstable_by_key(n_candidates, |hit| std::cmp::Reverse(hit.key()));
             ranked.truncate(n_candidates);
         }
-        ranked.sort_by(by_score);
+        ranked.sort_by(Ranked::by_score);
         // `slot_of` maps each candidate to its place in `ranked`, and its phrasings are numbered
         // from `phrasing_starts[candidate]`. Per phrasing, as per document in the first pass:
         // the sum of the best weights of the query terms done so far, how many counted terms
@@ -1782,7 +1792,7 @@ impl Index {
             }
             hit.score += INSTANCE_WEIGHT * bonus;
         }
-        ranked.sort_by(by_score);
+        ranked.sort_by(Ranked::by_score);
         ranked.truncate(options.limit);
         (ranked, matches)
     }
