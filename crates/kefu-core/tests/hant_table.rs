@@ -17,8 +17,9 @@ fn code_point(field: &str) -> Option<u32> {
 /// Each has no simplified variant of its own in Unihan, only semantic variants
 /// (`kSemanticVariant`), so the generated table missed 週末 = 周末, 遊戲 = 游戏, 乾淨 = 干净:
 /// - the Big5 characters (Taiwan) of `kFrequency` 5 or more common whose semantic variants lead
-///   to one GB 2312 character, checked by hand: Unihan's pick is wrong for 妳 (it points at 奶,
-///   "milk"; 妳 is a "you"), 甦 (稣; 甦醒 is 苏醒) and 餵 (诿; 餵 is 喂, "feed");
+///   to one GB 2312 character, checked by hand (all but 郤, a surname): Unihan's pick is wrong
+///   for 妳 (it points at 奶, "milk"; 妳 is a "you"), 甦 (稣; 甦醒 is 苏醒) and 餵 (诿; 餵 is
+///   喂, "feed");
 /// - nine such characters whose semantic variants lead to several (佈 佔 兇 唸 昇 洩 牠 讚 遊),
 ///   resolved by hand;
 /// - eleven forms of Hong Kong's standard glyph list that Big5 lacks (裏 衞 爲 啓 綫 羣 峯 牀 麪
