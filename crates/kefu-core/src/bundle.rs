@@ -689,15 +689,10 @@ mod tests {
     fn counter_ids_and_recurring_characters_are_coded_and_come_back() {
         let docs = documents();
         let bytes = encode(&docs, &BundleMeta::new("zh-CN"));
-        let len = |at: usize| {
-            bytes
-                .get(at..at + 4)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, u32::from_le_bytes) as usize
-        };
-        let directory_start = 36 + len(16);
+        let directory_start = HEADER_LEN + read_u32(&bytes, 16) as usize;
+        let directory_len = read_u32(&bytes, 20) as usize;
         let directory: Directory =
-            postcard::from_bytes(&bytes[directory_start..directory_start + len(20)])
+            postcard::from_bytes(&bytes[directory_start..directory_start + directory_len])
                 .expect("the directory decodes");
         assert!(matches!(directory.ids, Ids::Sorted { .. }));
         assert!(matches!(directory.titles, Titles::Coded { .. }));

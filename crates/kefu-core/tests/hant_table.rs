@@ -113,21 +113,36 @@ const SUPPLEMENT: &[(char, char)] = &[
     ('麪', '面'),
 ];
 
+/// Unihan_Variants.txt as text; `None` when Debian's unicode-data is not installed.
+fn unihan_variants() -> Option<String> {
+    if !Path::new(SOURCE).exists() {
+        return None;
+    }
+    let output = Command::new("bzcat").arg(SOURCE).output().unwrap();
+    assert!(output.status.success(), "bzcat failed");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Each character with a `kSimplifiedVariant` field, and the variants it lists, in their order.
+fn simplified_variants(variants: &str) -> impl Iterator<Item = (u32, Vec<u32>)> + '_ {
+    variants.lines().filter_map(|line| {
+        let mut fields = line.split('\t');
+        let traditional = code_point(fields.next()?)?;
+        if fields.next()? != "kSimplifiedVariant" {
+            return None;
+        }
+        let listed = fields.next()?.split(' ').filter_map(code_point).collect();
+        Some((traditional, listed))
+    })
+}
+
 /// The table as Rust source: every BMP character whose simplified variant differs from it (the
 /// first listed that differs: 裡 lists itself, then 里), then [`SUPPLEMENT`] over that.
 fn generate(variants: &str) -> String {
-    let mut pairs: Vec<(u32, u32)> = variants
-        .lines()
-        .filter_map(|line| {
-            let mut fields = line.split('\t');
-            let traditional = code_point(fields.next()?)?;
-            if fields.next()? != "kSimplifiedVariant" {
-                return None;
-            }
-            let simplified = fields
-                .next()?
-                .split(' ')
-                .filter_map(code_point)
+    let mut pairs: Vec<(u32, u32)> = simplified_variants(variants)
+        .filter_map(|(traditional, listed)| {
+            let simplified = listed
+                .into_iter()
                 .find(|simplified| *simplified != traditional)?;
             (traditional <= 0xFFFF && simplified <= 0xFFFF).then_some((traditional, simplified))
         })
@@ -182,34 +197,29 @@ fn generate(variants: &str) -> String {
 #[test]
 fn the_supplement_is_sorted_and_adds_what_unihan_lacks() {
     assert!(SUPPLEMENT.windows(2).all(|pair| pair[0].0 < pair[1].0));
-    if !Path::new(SOURCE).exists() {
+    let Some(variants) = unihan_variants() else {
         return;
-    }
-    let output = Command::new("bzcat").arg(SOURCE).output().unwrap();
-    let variants = String::from_utf8_lossy(&output.stdout);
-    for (from, to) in SUPPLEMENT {
-        let unihan = variants.lines().find(|line| {
-            line.starts_with(&format!("U+{:04X}\tkSimplifiedVariant\t", *from as u32))
-        });
-        match unihan {
-            None => {}
-            Some(line) => assert!(
-                !line.contains(&format!("U+{:04X}", *to as u32)),
-                "{from} → {to} is already in Unihan: {line}"
-            ),
+    };
+    for (traditional, listed) in simplified_variants(&variants) {
+        for (from, to) in SUPPLEMENT
+            .iter()
+            .filter(|(from, _)| *from as u32 == traditional)
+        {
+            assert!(
+                !listed.contains(&(*to as u32)),
+                "{from} → {to} is already in Unihan: {listed:X?}"
+            );
         }
     }
 }
 
 #[test]
 fn folding_table_matches_unihan() {
-    if !Path::new(SOURCE).exists() {
+    let Some(variants) = unihan_variants() else {
         eprintln!("skipped: {SOURCE} is missing (apt-get install unicode-data to check the table)");
         return;
-    }
-    let output = Command::new("bzcat").arg(SOURCE).output().unwrap();
-    assert!(output.status.success(), "bzcat failed");
-    let expected = generate(&String::from_utf8_lossy(&output.stdout));
+    };
+    let expected = generate(&variants);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/hant.rs");
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(&path, &expected).unwrap();

@@ -77,29 +77,24 @@ impl StoreAlphabet {
     /// Replaces every character of `body`'s texts by its stand-in (`body` being one of those the
     /// alphabet was made `of`).
     pub fn code(&self, body: &mut StoredBody) {
-        if self.chars.is_empty() {
-            return;
-        }
-        body.each_text(&mut |text| {
-            *text = text
-                .chars()
-                .map(|c| self.stand_ins.get(&c).copied().unwrap_or(c))
-                .collect();
-            Some(())
-        });
+        // Every character has a stand-in or stays itself, so this cannot stop early.
+        self.map_chars(body, |c| Some(self.stand_ins.get(&c).copied().unwrap_or(c)));
     }
 
     /// Puts back the characters `code` replaced; `None` when a stand-in has no character (a
     /// corrupt store).
     pub fn decode(&self, body: &mut StoredBody) -> Option<()> {
+        self.map_chars(body, |c| self.chars.get(rank(c)).copied())
+    }
+
+    /// Maps every character of `body`'s texts through `map`, unless the store is not coded;
+    /// `None` at the first character `map` has nothing for.
+    fn map_chars(&self, body: &mut StoredBody, map: impl Fn(char) -> Option<char>) -> Option<()> {
         if self.chars.is_empty() {
             return Some(());
         }
         body.each_text(&mut |text| {
-            *text = text
-                .chars()
-                .map(|c| self.chars.get(rank(c)).copied())
-                .collect::<Option<String>>()?;
+            *text = text.chars().map(&map).collect::<Option<String>>()?;
             Some(())
         })
     }
