@@ -114,7 +114,8 @@ pub const MAX_STEM_OVERRUN: usize = 3;
 /// rank first, and lower for two edits than for one.
 pub const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.55, 0.35];
 
-/// Shortest words (in letters) corrected with one edit, and with two. Shorter words have too many
+/// Shortest words (in letters as typed, before stemming) corrected with one edit, and with two;
+/// a swap of two adjacent letters is one edit (see [`crate::typo`]). Shorter words have too many
 /// neighbours one edit away (`card`, `care`, `cart`) for a correction to mean anything.
 pub const TYPO_MIN_LEN: [usize; 2] = [4, 8];
 
@@ -1195,8 +1196,8 @@ pub struct Index {
     /// For each locale of the KB, which documents a customer in that locale sees: its own, plus
     /// default-locale documents that have no translation in it.
     locale_views: Vec<(String, Vec<bool>)>,
-    /// The bundle's synonym groups, each phrase parsed into its query terms once at load.
-    synonyms: Vec<Vec<Vec<QueryTerm>>>,
+    /// The bundle's synonym groups, each phrase parsed once at load.
+    synonyms: Vec<Vec<SynonymPhrase>>,
     /// Learned synonyms by index term: each term's alternatives, both directions of every pair.
     learned: BTreeMap<String, Vec<String>>,
     /// Per locale view (same order as `locale_views`), the words of titles and similar questions
@@ -1296,8 +1297,6 @@ impl Index {
             instance_factors.extend(record.question_lens.iter().map(|&l| factor(u32::from(l))));
         }
         instance_offsets.push(instance_factors.len() as u32);
-        // Each phrase keeps the terms that carry its meaning: not its lone CJK characters, which
-        // would stand in for the phrase at full synonym weight, nor its stop words.
         let synonyms = parts
             .meta
             .synonyms
@@ -1305,12 +1304,7 @@ impl Index {
             .map(|group| {
                 group
                     .iter()
-                    .map(|phrase| {
-                        parse_query(&format!("{phrase} "))
-                            .into_iter()
-                            .filter(|t| !t.cjk_unigram && !t.stop_word)
-                            .collect()
-                    })
+                    .map(|phrase| SynonymPhrase::new(phrase))
                     .collect()
             })
             .collect();
@@ -1909,8 +1903,8 @@ impl Index {
         changed.then_some(out)
     }
 
-    /// For each query term, the terms of synonyms that stand in for it: when every term of a
-    /// phrase of a synonym group is in the query, the meaningful terms of the group's other
+    /// For each query term, the terms of synonyms that stand in for it: when the query holds
+    /// the words of a phrase of a synonym group one after another, the meaningful terms of the group's other
     /// phrases become alternatives for each query term that phrase covers; and the learned
     /// synonyms of each meaningful query term.
     fn synonym_terms(&self, query_terms: &[QueryTerm]) -> Vec<Vec<(String, f32)>> {
@@ -1960,12 +1954,18 @@ impl Index {
                 }
             }
         }
-        let in_query = |term: &QueryTerm| query_terms.iter().any(|q| q.term == term.term);
+        // The query's words in order, as a phrase's are kept: lone CJK characters left out.
+        let words: Vec<&str> = query_terms
+            .iter()
+            .filter(|t| !t.cjk_unigram)
+            .map(|t| t.term.as_str())
+            .collect();
         for group in &self.synonyms {
             for (phrase_idx, phrase) in group.iter().enumerate() {
-                if phrase.is_empty() || !phrase.iter().all(in_query) {
+                if phrase.terms.is_empty() || !phrase.is_in(&words) {
                     continue;
                 }
+                let phrase = &phrase.terms;
                 let others = group
                     .iter()
                     .enumerate()
@@ -1973,8 +1973,8 @@ impl Index {
                 for (_, other) in others {
                     // A phrase of several terms shares the weight among them: one of its words
                     // alone (快递 of 快递费) is not the synonym.
-                    let weight = SYNONYM_WEIGHT / other.len().max(1) as f32;
-                    for alternative in other {
+                    let weight = SYNONYM_WEIGHT / other.terms.len().max(1) as f32;
+                    for alternative in &other.terms {
                         for (slot, query_term) in out.iter_mut().zip(query_terms) {
                             if !phrase.iter().any(|t| t.term == query_term.term) {
                                 continue;
@@ -2078,7 +2078,9 @@ impl Index {
         }
         // A word the KB knows (exactly, or as the start of a word being typed) is most likely
         // spelt as meant: correcting it anyway only adds its neighbours as noise (`card` → `cart`).
-        let len = query_term.term.chars().count();
+        // How many typos a word may hold depends on the word as typed, not on its stem: Porter
+        // takes more off a misspelt word than off the word meant (`shpiping` → `shpipe`).
+        let len = query_term.typed_len;
         if out.is_empty()
             && query_term.alphabetic
             && !query_term.stop_word
@@ -2545,22 +2547,66 @@ fn read_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
 #[cfg(test)]
 mod tests;
 
-/// The Levenshtein distance between two words, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(above + 1)
-                .min(row[j] + 1);
-            diagonal = above;
+/// One phrase of an editor's synonym group (`sign in`, `退换货`), parsed once at load.
+#[derive(Debug)]
+struct SynonymPhrase {
+    /// Every index term of the phrase in order, stop words included and lone CJK characters
+    /// left out: a query stands for the phrase when it holds these one after another, so `sign
+    /// up` is not `sign in`.
+    words: Vec<String>,
+    /// The terms that carry its meaning, which stand in for the other phrases of the group: not
+    /// its stop words nor its lone CJK characters, which alone would stand in for the phrase at
+    /// full synonym weight.
+    terms: Vec<QueryTerm>,
+}
+
+impl SynonymPhrase {
+    fn new(phrase: &str) -> SynonymPhrase {
+        let parsed: Vec<QueryTerm> = parse_query(&format!("{phrase} "))
+            .into_iter()
+            .filter(|t| !t.cjk_unigram)
+            .collect();
+        SynonymPhrase {
+            words: parsed.iter().map(|t| t.term.clone()).collect(),
+            terms: parsed.into_iter().filter(|t| !t.stop_word).collect(),
         }
     }
-    row[b.len()]
+
+    /// Whether `words` (a query's terms in order, lone CJK characters left out) hold this
+    /// phrase's words one after another.
+    fn is_in(&self, words: &[&str]) -> bool {
+        !self.words.is_empty()
+            && words
+                .windows(self.words.len())
+                .any(|window| window.iter().zip(&self.words).all(|(a, b)| *a == b))
+    }
+}
+
+/// The edit distance between two words, in characters, as [`crate::typo::Typo`] counts it:
+/// insertions, deletions, substitutions and transpositions of adjacent characters, each one
+/// edit (optimal string alignment).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // Rows i - 2, i - 1 and i of the table; row 0 is the distance from the empty prefix.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut above: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        row[0] = i;
+        for j in 1..=b.len() {
+            let mut cell = (above[j - 1] + usize::from(a[i - 1] != b[j - 1]))
+                .min(above[j] + 1)
+                .min(row[j - 1] + 1);
+            if i >= 2 && j >= 2 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cell = cell.min(before[j - 2] + 1);
+            }
+            row[j] = cell;
+        }
+        std::mem::swap(&mut before, &mut above);
+        std::mem::swap(&mut above, &mut row);
+    }
+    above[b.len()]
 }
 
 /// Joins the lines of a body into one line of running text: with a space after Latin text, with

@@ -387,6 +387,10 @@ pub struct QueryTerm {
     pub prefix: Option<String>,
     /// A word of letters, which may carry a typo worth correcting.
     pub alphabetic: bool,
+    /// How many characters the customer typed for this term, folded but not stemmed: what the
+    /// number of typos forgiven depends on (`shpiping` is eight letters, though its stem
+    /// `shpipe` is six).
+    pub typed_len: usize,
     /// A stop word: matched with a low weight, and not counted for coverage.
     pub stop_word: bool,
     /// A single CJK character of a longer run, which its bigrams already cover: it supports
@@ -469,6 +473,7 @@ pub fn parse_query(query: &str) -> Vec<QueryTerm> {
             term: token.term.clone(),
             prefix: (is_word && token.end == query.len()).then(|| typed.to_owned()),
             alphabetic: token.kind == TokenKind::Word,
+            typed_len: typed.chars().count(),
             stop_word: token.kind == TokenKind::Word && is_stop_word(typed),
             cjk_unigram: covered,
             joined,

@@ -424,6 +424,38 @@ fn typos_in_longer_words_are_forgiven_but_rank_below_exact_matches() {
 }
 
 #[test]
+fn two_letters_swapped_are_one_typo() {
+    // `recieved` stems to `reciev`, one swap from the KB's `receiv`.
+    check(
+        "recieved ",
+        "en",
+        expect!["en/refunds refund not [received]"],
+    );
+    let en = Some("en");
+    let index = index();
+    assert_eq!(index.suggest("refudn", en).as_deref(), Some("refund"));
+}
+
+#[test]
+fn the_typos_forgiven_depend_on_the_word_as_typed_not_its_stem() {
+    // Eight letters typed, so two edits are forgiven, though Porter leaves a six-letter stem
+    // (`shpipe`) two edits from `ship`.
+    check(
+        "shpiping ",
+        "en",
+        expect![
+            "en/shipping-costs …rders over ¥99 [ship] free. Remote regions pay a surcharge. Express [shipping] is faster and c…"
+        ],
+    );
+    // Seven letters: one edit only, and `recievd` is two from `received`.
+    let options = SearchOptions {
+        locale: Some("en".into()),
+        limit: 5,
+    };
+    assert!(index().search("recievd ", &options).is_empty());
+}
+
+#[test]
 fn stop_words_alone_do_not_decide_the_ranking() {
     check(
         "how do I get my money back",
@@ -665,10 +697,11 @@ fn closest_articles_when_nothing_matches() {
             .map(|r| index.entry(r.doc).id.clone())
             .collect()
     };
-    // Through the did-you-mean correction.
-    assert!(index.search("recieved ", &en).is_empty());
+    // Through the did-you-mean correction: two edits in a seven-letter word are more than
+    // search forgives.
+    assert!(index.search("recievd ", &en).is_empty());
     assert_eq!(
-        ids(index.closest("recieved ", &en))
+        ids(index.closest("recievd ", &en))
             .first()
             .map(String::as_str),
         Some("refunds")
@@ -726,6 +759,43 @@ fn a_synonym_phrase_is_not_stood_in_for_by_one_of_its_words() {
     // The whole phrase still works: 快递费 finds the shipping article first.
     let hits = index.rank("快递费", &SearchOptions::default());
     assert_eq!(index.entry(hits[0].doc).id, "shipping-costs");
+}
+
+#[test]
+fn a_synonym_phrase_counts_only_with_its_words_in_order() {
+    // Regression: `sign in` kept only its meaningful word, so any query with `sign` (`sign up`)
+    // stood for the login group and found the log-in article.
+    let docs = vec![
+        doc(
+            "cannot-log-in",
+            "en",
+            "I cannot log in",
+            &[],
+            "Reset your password from the log-in screen.",
+        ),
+        doc(
+            "create-account",
+            "en",
+            "Create an account",
+            &["sign up for an account"],
+            "Open the app and choose Register.",
+        ),
+    ];
+    let mut meta = BundleMeta::new("en");
+    meta.synonyms = vec![vec!["log in".into(), "sign in".into(), "登录".into()]];
+    let index = Index::from_bytes(bundle::encode(&docs, &meta)).unwrap();
+    let ids = |query: &str| -> Vec<String> {
+        index
+            .search(query, &SearchOptions::default())
+            .iter()
+            .map(|hit| index.entry(hit.doc).id.clone())
+            .collect()
+    };
+    assert_eq!(ids("how to sign up "), ["create-account"]);
+    assert_eq!(ids("sign up for an account "), ["create-account"]);
+    assert_eq!(ids("i cannot sign in ")[0], "cannot-log-in");
+    assert_eq!(ids("signing in fails ")[0], "cannot-log-in");
+    assert_eq!(ids("无法登录 ")[0], "cannot-log-in");
 }
 
 #[test]
