@@ -527,18 +527,11 @@ fn match_tag(tag: &str) -> Option<&'static Strings> {
     let mut parts = tag.split('-');
     match parts.next()? {
         "en" => Some(&EN),
-        "zh" => {
-            let rest: Vec<&str> = parts.collect();
-            let traditional = rest
-                .iter()
-                .any(|p| matches!(*p, "hant" | "tw" | "hk" | "mo"));
-            let simplified = rest.contains(&"hans");
-            Some(if traditional && !simplified {
-                &ZH_TW
-            } else {
-                &ZH_CN
-            })
-        }
+        "zh" => Some(if kefu_core::text::is_traditional_chinese(&tag) {
+            &ZH_TW
+        } else {
+            &ZH_CN
+        }),
         _ => None,
     }
 }

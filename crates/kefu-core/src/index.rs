@@ -1434,17 +1434,46 @@ impl Index {
         Ok(stored.into_document(record))
     }
 
-    /// The KB locale that best serves `requested`: the same tag, else the same language, else the
-    /// default locale. Comparison ignores case and `_`/`-`.
+    /// The KB locale that best serves `requested`: the same tag; else, of the same language, one
+    /// in the same Chinese script (`zh-Hant`, `zh-HK` and `zh-Hant-TW` read `zh-TW`, not `zh-CN`;
+    /// see [`crate::text::is_traditional_chinese`]), then with the same region, then the first
+    /// the KB lists; else the default locale. Comparison ignores case and `_`/`-`.
     pub fn resolve_locale(&self, requested: &str) -> &str {
         let wanted = requested.replace('_', "-").to_ascii_lowercase();
-        let language = wanted.split('-').next().unwrap_or_default();
+        let mut parts = wanted.split('-');
+        let language = parts.next().unwrap_or_default();
+        // A region is the two-letter or three-digit subtag after the language (and script).
+        let region_of = |tag: &str| -> Option<String> {
+            tag.split(['-', '_'])
+                .skip(1)
+                .find(|p| {
+                    (p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
+                        || (p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .map(str::to_ascii_lowercase)
+        };
+        let region = region_of(&wanted);
+        let traditional = crate::text::is_traditional_chinese(&wanted);
         let locales = || self.locale_views.iter().map(|(locale, _)| locale.as_str());
         locales()
             .find(|locale| locale.to_ascii_lowercase() == wanted)
             .or_else(|| {
                 locales()
-                    .find(|locale| locale.to_ascii_lowercase().split('-').next() == Some(language))
+                    .enumerate()
+                    .filter(|(_, locale)| {
+                        locale
+                            .split(['-', '_'])
+                            .next()
+                            .is_some_and(|l| l.eq_ignore_ascii_case(language))
+                    })
+                    .max_by_key(|(position, locale)| {
+                        (
+                            crate::text::is_traditional_chinese(locale) == traditional,
+                            region.is_some() && region_of(locale) == region,
+                            std::cmp::Reverse(*position),
+                        )
+                    })
+                    .map(|(_, locale)| locale)
             })
             .unwrap_or(&self.meta.default_locale)
     }

@@ -414,6 +414,21 @@ impl QueryTerm {
     }
 }
 
+/// Whether a language tag (BCP 47, `-` or `_`, any case) asks for Chinese in traditional
+/// characters: the script `Hant`, or a region that writes them (Taiwan, Hong Kong, Macau) unless
+/// the tag says `Hans`. `zh-Hant`, `zh-TW`, `zh_hk`, `zh-Hant-CN` are; `zh`, `zh-CN`, `zh-SG`,
+/// `zh-Hans-HK` and every other language are not.
+pub fn is_traditional_chinese(tag: &str) -> bool {
+    let tag = tag.replace('_', "-").to_ascii_lowercase();
+    let mut parts = tag.split('-');
+    if parts.next() != Some("zh") {
+        return false;
+    }
+    let rest: Vec<&str> = parts.collect();
+    rest.contains(&"hant")
+        || (!rest.contains(&"hans") && rest.iter().any(|p| matches!(*p, "tw" | "hk" | "mo")))
+}
+
 /// Parses a query with the index's tokenizer, keeping what scoring needs.
 ///
 /// A CJK run of two or more characters is searched by its bigrams (its unigrams would only add
@@ -493,6 +508,32 @@ mod tests {
             .map(|t| format!("{}@{}..{}", t.term, t.start, t.end))
             .collect();
         expected.assert_eq(&rendered.join(" "));
+    }
+
+    #[test]
+    fn traditional_chinese_tags() {
+        for tag in [
+            "zh-Hant",
+            "zh-TW",
+            "zh_hk",
+            "ZH-MO",
+            "zh-Hant-CN",
+            "zh-Hant-TW",
+        ] {
+            assert!(is_traditional_chinese(tag), "{tag}");
+        }
+        for tag in [
+            "zh",
+            "zh-CN",
+            "zh-Hans",
+            "zh-SG",
+            "zh-Hans-HK",
+            "en",
+            "en-TW",
+            "",
+        ] {
+            assert!(!is_traditional_chinese(tag), "{tag}");
+        }
     }
 
     #[test]

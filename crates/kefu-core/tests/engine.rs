@@ -308,6 +308,34 @@ fn a_locale_sees_its_own_translation_and_falls_back_to_the_default_for_the_rest(
 }
 
 #[test]
+fn a_locale_tag_reads_the_kb_locale_of_its_script_and_region() {
+    let index = index();
+    for (requested, resolved) in [
+        ("zh-TW", "zh-TW"),
+        ("zh_tw", "zh-TW"),
+        ("zh-Hant-TW", "zh-TW"),
+        ("zh-Hant", "zh-TW"),
+        ("zh-HK", "zh-TW"),
+        ("zh-MO", "zh-TW"),
+        ("zh-Hant-CN", "zh-TW"),
+        ("zh", "zh-CN"),
+        ("zh-Hans", "zh-CN"),
+        ("zh-SG", "zh-CN"),
+        ("zh-Hans-HK", "zh-CN"),
+        ("en-GB", "en"),
+        ("fr-FR", "zh-CN"),
+    ] {
+        assert_eq!(index.resolve_locale(requested), resolved, "{requested}");
+    }
+    // Search through such a tag sees the traditional translation.
+    check(
+        "退货",
+        "zh-Hant-HK",
+        expect!["zh-TW/returns 簽收後 7 天內可以無理由[退貨]。"],
+    );
+}
+
+#[test]
 fn traditional_and_simplified_chinese_find_each_other() {
     // 運費 (traditional) finds the simplified article; 退货 (simplified) finds the traditional one.
     check(
