@@ -36,8 +36,9 @@
 //! an entry naming another one is an error. Elsewhere (at the root, or in a directory that is not
 //! a locale, such as `kb/imports/`) an entry's `locale` must be one of `kb.toml`'s, and defaults
 //! to `default_locale`. Only FAQ tables may live outside the locale directories: an article or
-//! flow there is an error, and so is a directory at the root that is neither a locale nor holds
-//! an FAQ table.
+//! flow there is an error, and so is a directory at the root that is not a locale and either
+//! holds no FAQ table or is named almost like a locale (`EN`, `zh-cn`: its tables were surely
+//! meant for that locale).
 //!
 //! **`*.faq.jsonl`**: one JSON object a line, with exactly the keys above (an unknown key is an
 //! error, with "did you mean" for near misses); `similar` is a list of strings; blank lines are
@@ -619,6 +620,8 @@ impl Compiler<'_> {
     /// tables could live outside locales, and nothing else in it is: it is most likely a misspelt
     /// or unconfigured locale, and one error for the directory says so better than one for each
     /// article in it (or a warning for each `.csv` file in a stray copy of some other project).
+    /// So is one whose name is a near miss of a locale (`zh-cn`, `EN`), tables or not: its tables
+    /// were surely meant for that locale, and reading them would put them in the default one.
     fn find_tables_outside_locales(
         &mut self,
         dir: &Path,
@@ -632,7 +635,7 @@ impl Compiler<'_> {
         let has_tables = files
             .iter()
             .any(|(_, kind)| matches!(kind, SourceKind::Faq(_)));
-        if !has_tables {
+        if !has_tables || near_locale(name, &config.locales).is_some() {
             self.diagnostics.truncate(n_diagnostics);
             let problem = Problem::error(
                 1,
@@ -1451,17 +1454,27 @@ fn bad_id(id: &str, line: u32, col: u32, fix: &str, what: &str) -> Problem {
     }
 }
 
+/// The configured locale `name` is most likely a misspelling of: one edit away at most, case
+/// aside (`zh-cn` and `zh-cm` both mean `zh-CN`).
+fn near_locale<'l>(name: &str, locales: &'l [String]) -> Option<&'l str> {
+    let lowercase: Vec<String> = locales
+        .iter()
+        .map(|locale| locale.to_ascii_lowercase())
+        .collect();
+    let found = closest(
+        &name.to_ascii_lowercase(),
+        lowercase.iter().map(String::as_str),
+        1,
+    )?;
+    let place = lowercase.iter().position(|locale| locale == found)?;
+    locales.get(place).map(String::as_str)
+}
+
 /// A hint for `name`, which is not one of `locales`: the locale it most likely means, or how to
 /// make it one, ending with `otherwise` (what else the author can do).
 fn locale_hint(name: &str, locales: &[String], otherwise: &str) -> String {
-    let case_insensitive = locales
-        .iter()
-        .find(|locale| locale.eq_ignore_ascii_case(name));
-    let suggestion = case_insensitive
-        .map(String::as_str)
-        .or_else(|| closest(name, locales.iter().map(String::as_str), 1));
     let configured = locales.join(", ");
-    match suggestion {
+    match near_locale(name, locales) {
         Some(locale) => {
             format!("did you mean `{locale}`? The locales in kb.toml are: {configured}")
         }

@@ -863,6 +863,31 @@ fn faq_table_under_a_directory_that_is_not_a_locale() {
 }
 
 #[test]
+fn faq_table_in_a_misspelt_locale_directory() {
+    // Read as tables outside the locales, both would land in zh-CN, the English one too: a
+    // directory named almost like a locale stays an error, tables or not.
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "EN/faq.faq.csv",
+                b"id,question,answer\nhours,When are you open?,Daily.\n",
+            ),
+            ("zh-cm/sub/faq.faq.csv", b"id,question,answer\nhours,Q,A\n"),
+        ],
+        expect![[r#"
+            kb/EN:1:1: error: directory `EN` is not a locale of this knowledge base
+              hint: did you mean `en`? The locales in kb.toml are: zh-CN, en
+            kb/zh-cm:1:1: error: directory `zh-cm` is not a locale of this knowledge base
+              hint: did you mean `zh-CN`? The locales in kb.toml are: zh-CN, en
+            documents: en/a zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
 fn article_or_flow_beside_a_faq_table_outside_the_locales() {
     check(
         &[
