@@ -111,7 +111,8 @@ pub enum BundleError {
     TooShort { len: usize },
     /// The bytes do not start with [`MAGIC`]: not a Kefu bundle at all.
     BadMagic,
-    /// Written by a Kefu with another bundle format.
+    /// Written by a Kefu with another bundle format. Read by the widget and by the CLI alike
+    /// (`kefu kb search`), so the message names neither.
     Version { expected: u32, got: u32 },
     /// The checksum does not match: the bytes were damaged in transit or on disk.
     Checksum { expected: u32, got: u32 },
@@ -135,7 +136,7 @@ impl std::fmt::Display for BundleError {
             ),
             BundleError::Version { expected, got } => write!(
                 f,
-                "the bundle has format version {got} but this widget reads version {expected}; rebuild the KB with the same Kefu version as the widget (`kefu kb build`)"
+                "the bundle has format version {got} but this Kefu reads format version {expected}; rebuild the KB with the same Kefu version as the widget or command reading it (`kefu kb build`)"
             ),
             BundleError::Checksum { expected, got } => write!(
                 f,
@@ -715,6 +716,22 @@ mod tests {
         written.sort();
         read.sort();
         assert_eq!(read, written);
+    }
+
+    /// The message is printed by the widget (in the console) and by `kefu kb search`, so it says
+    /// "this Kefu", true of both.
+    #[test]
+    fn another_format_version_says_which_one_this_kefu_reads() {
+        let mut bytes = encode(&[], &BundleMeta::new("en"));
+        bytes[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        let error = decode(bytes).err().expect("another version is refused");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the bundle has format version {} but this Kefu reads format version {FORMAT_VERSION}; rebuild the KB with the same Kefu version as the widget or command reading it (`kefu kb build`)",
+                FORMAT_VERSION + 1
+            )
+        );
     }
 
     #[test]
