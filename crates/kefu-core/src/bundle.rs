@@ -111,8 +111,12 @@ pub enum BundleError {
     TooShort { len: usize },
     /// The bytes do not start with [`MAGIC`]: not a Kefu bundle at all.
     BadMagic,
-    /// Written by a Kefu with another bundle format.
+    /// Written by a Kefu with another bundle format. Read by the widget and by the CLI alike
+    /// (`kefu kb search`), so the message names neither.
     Version { expected: u32, got: u32 },
+    /// Fewer bytes than the header's section lengths add up to: the download or upload was cut
+    /// short (an interrupted transfer, a size limit on the server). `expected` counts the header.
+    Truncated { expected: u64, got: u64 },
     /// The checksum does not match: the bytes were damaged in transit or on disk.
     Checksum { expected: u32, got: u32 },
     /// A section is malformed although the checksum matched.
@@ -135,7 +139,11 @@ impl std::fmt::Display for BundleError {
             ),
             BundleError::Version { expected, got } => write!(
                 f,
-                "the bundle has format version {got} but this widget reads version {expected}; rebuild the KB with the same Kefu version as the widget (`kefu kb build`)"
+                "the bundle has format version {got} but this Kefu reads format version {expected}; rebuild the KB with the same Kefu version as the widget or command reading it (`kefu kb build`)"
+            ),
+            BundleError::Truncated { expected, got } => write!(
+                f,
+                "the bundle is cut short: its header declares {expected} bytes but only {got} arrived; download or upload it again, whole (an interrupted transfer or a size limit on the server cuts files short)"
             ),
             BundleError::Checksum { expected, got } => write!(
                 f,
@@ -493,8 +501,8 @@ fn read_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(word)
 }
 
-/// Checks the header and checksum and splits the sections. Never panics; allocates no more than
-/// the input's size.
+/// Checks the header, that every byte it declares arrived, and the checksum, and splits the
+/// sections. Never panics; allocates no more than the input's size.
 pub(crate) fn decode(bytes: Vec<u8>) -> Result<Parts, BundleError> {
     if bytes.len() < HEADER_LEN {
         // A short prefix of a real bundle is still worth naming as such.
@@ -511,6 +519,20 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<Parts, BundleError> {
         return Err(BundleError::Version {
             expected: FORMAT_VERSION,
             got: version,
+        });
+    }
+    // The header declares every section's length, so a bundle cut short is named as such rather
+    // than failing the checksum as "damaged", which sends people looking for a transfer that
+    // re-encodes bytes. A length damaged upwards is reported as a cut too: both fail the checksum
+    // alike, and a cut file is by far the likelier. In u64, as five u32 lengths overflow a 32-bit
+    // usize (wasm32).
+    let declared = (0..SECTION_NAMES.len()).fold(HEADER_LEN as u64, |total, number| {
+        total + u64::from(read_u32(&bytes, 16 + 4 * number))
+    });
+    if declared > bytes.len() as u64 {
+        return Err(BundleError::Truncated {
+            expected: declared,
+            got: bytes.len() as u64,
         });
     }
     let expected = read_u32(&bytes, 12);
@@ -715,6 +737,72 @@ mod tests {
         written.sort();
         read.sort();
         assert_eq!(read, written);
+    }
+
+    #[test]
+    fn a_cut_short_bundle_says_how_many_bytes_arrived() {
+        let bytes = encode(&documents()[..12], &BundleMeta::new("zh-CN"));
+        let whole = bytes.len() as u64;
+        let cut_at = |len: usize| {
+            decode(bytes[..len].to_vec())
+                .err()
+                .expect("a cut is refused")
+        };
+        let half = bytes.len() / 2;
+        let error = cut_at(half);
+        assert_eq!(
+            error,
+            BundleError::Truncated {
+                expected: whole,
+                got: half as u64
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the bundle is cut short: its header declares {whole} bytes but only {half} arrived; download or upload it again, whole (an interrupted transfer or a size limit on the server cuts files short)"
+            )
+        );
+        for len in [bytes.len() - 1, HEADER_LEN] {
+            assert_eq!(
+                cut_at(len),
+                BundleError::Truncated {
+                    expected: whole,
+                    got: len as u64
+                }
+            );
+        }
+        // Inside the header the lengths are not all there: too short, as before.
+        assert_eq!(cut_at(20), BundleError::TooShort { len: 20 });
+        // Bytes added, not lost, and bytes changed in place are damage, as before.
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(
+            decode(longer).err(),
+            Some(BundleError::Checksum { .. })
+        ));
+        let mut flipped = bytes.clone();
+        flipped[half] ^= 0x40;
+        assert!(matches!(
+            decode(flipped).err(),
+            Some(BundleError::Checksum { .. })
+        ));
+    }
+
+    /// The message is printed by the widget (in the console) and by `kefu kb search`, so it says
+    /// "this Kefu", true of both.
+    #[test]
+    fn another_format_version_says_which_one_this_kefu_reads() {
+        let mut bytes = encode(&[], &BundleMeta::new("en"));
+        bytes[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        let error = decode(bytes).err().expect("another version is refused");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the bundle has format version {} but this Kefu reads format version {FORMAT_VERSION}; rebuild the KB with the same Kefu version as the widget or command reading it (`kefu kb build`)",
+                FORMAT_VERSION + 1
+            )
+        );
     }
 
     #[test]

@@ -947,7 +947,13 @@ fn damaged_bundles_are_refused_with_the_reason() {
     ));
 
     let truncated = bytes[..bytes.len() - 10].to_vec();
-    assert!(Index::from_bytes(truncated).is_err());
+    assert_eq!(
+        Index::from_bytes(truncated).unwrap_err(),
+        BundleError::Truncated {
+            expected: bytes.len() as u64,
+            got: bytes.len() as u64 - 10
+        }
+    );
 }
 
 /// Rewrites the checksum so mutations reach the section decoders instead of stopping at the CRC.

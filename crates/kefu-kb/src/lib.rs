@@ -13,6 +13,7 @@
 //!   zh-CN/login-help.flow.toml  a guided troubleshooting flow (see the `flow` module)
 //!   en/faq.faq.csv       the same entries in English: same ids, another locale
 //!   imported.faq.csv     FAQ entries at the root: each names its locale, or gets the default
+//!   imports/zendesk/export.faq.jsonl  FAQ entries in another directory: as at the root
 //! ```
 //!
 //! # FAQ tables
@@ -31,8 +32,13 @@
 //! | `category` | no       | defaults to `general`                                              |
 //! | `locale`   | no       | defaults to the locale directory the file is in, else the default  |
 //!
-//! Inside `kb/<locale>/` the directory decides the locale, as it does for articles: an entry
-//! naming another one is an error. At the root, an entry's `locale` must be one of `kb.toml`'s.
+//! Inside `kb/<locale>/`, at any depth, the directory decides the locale, as it does for articles:
+//! an entry naming another one is an error. Elsewhere (at the root, or in a directory that is not
+//! a locale, such as `kb/imports/`) an entry's `locale` must be one of `kb.toml`'s, and defaults
+//! to `default_locale`. Only FAQ tables may live outside the locale directories: an article or
+//! flow there is an error, and so is a directory at the root that is not a locale and either
+//! holds no FAQ table or is named almost like a locale (`EN`, `zh-cn`: its tables were surely
+//! meant for that locale).
 //!
 //! **`*.faq.jsonl`**: one JSON object a line, with exactly the keys above (an unknown key is an
 //! error, with "did you mean" for near misses); `similar` is a list of strings; blank lines are
@@ -97,8 +103,8 @@ pub use crate::diagnostic::{Diagnostic, Severity};
 use crate::diagnostic::{LineIndex, Problem, closest, to_u32};
 use crate::markdown::ArticleLinkRef;
 
-/// Directories nested deeper than this under a locale are reported rather than followed, which
-/// also ends a walk caught in a symlink loop.
+/// Directories nested deeper than this under a directory at the KB root (a locale's or another)
+/// are reported rather than followed, which also ends a walk caught in a symlink loop.
 const MAX_DEPTH: usize = 16;
 
 /// Everything [`compile`] found.
@@ -292,8 +298,8 @@ impl SourceKind {
     }
 }
 
-/// A source file to read, with the locale directory it is in (`None` for FAQ tables at the KB
-/// root, whose entries name their locale or get the default one).
+/// A source file to read, with the locale directory it is in (`None` for FAQ tables outside the
+/// locale directories, whose entries name their locale or get the default one).
 struct SourceFile {
     path: PathBuf,
     kind: SourceKind,
@@ -434,7 +440,8 @@ impl Compiler<'_> {
                 (SourceKind::Flow, Some(locale)) => {
                     units.push(self.read_flow(file.path, locale));
                 }
-                // Articles and flows at the root are reported when found and never read.
+                // Articles and flows outside the locale directories are reported when found and
+                // never read.
                 (SourceKind::Article | SourceKind::Flow, None) => {}
                 (SourceKind::Faq(format), dir_locale) => units.extend(self.read_faq(
                     &file.path,
@@ -535,9 +542,9 @@ impl Compiler<'_> {
         }
     }
 
-    /// Lists the source files, sorted, with their locale: articles and FAQ tables in locale
-    /// directories, and FAQ tables at the root. Reports directories at the root that are not
-    /// configured locales and Markdown files outside any locale.
+    /// Lists the source files, sorted, with their locale: articles, flows and FAQ tables in locale
+    /// directories, and FAQ tables anywhere else. Reports articles and flows outside any locale,
+    /// and directories at the root that are not configured locales and hold no FAQ table.
     fn find_sources(
         &mut self,
         config: Option<&config::Config>,
@@ -550,37 +557,14 @@ impl Compiler<'_> {
         for (path, is_dir) in self.read_dir_sorted(&kb_dir) {
             let name = file_name(&path);
             if !is_dir {
-                if let Some(SourceKind::Faq(format)) = SourceKind::of(&path) {
-                    sources.push(SourceFile {
+                match SourceKind::of(&path) {
+                    Some(kind @ SourceKind::Faq(_)) => sources.push(SourceFile {
                         path,
-                        kind: SourceKind::Faq(format),
+                        kind,
                         dir_locale: None,
-                    });
-                } else if is_flow(&path) {
-                    let locale = config.map_or("en", |config| config.default_locale.as_str());
-                    let example = kb_dir.join(locale).join(&name);
-                    self.report(
-                        &path,
-                        Problem::error(1, 1, "this flow is not in a locale directory").with_hint(
-                            format!(
-                                "move it into the directory of its locale, e.g. {}",
-                                example.display()
-                            ),
-                        ),
-                    );
-                } else if is_markdown(&path) {
-                    let locale = config.map_or("en", |config| config.default_locale.as_str());
-                    let example = kb_dir.join(locale).join(&name);
-                    self.report(
-                        &path,
-                        Problem::error(1, 1, "this article is not in a locale directory")
-                            .with_hint(format!(
-                                "move it into the directory of its locale, e.g. {}",
-                                example.display()
-                            )),
-                    );
-                } else {
-                    self.check_misnamed_table(&path);
+                    }),
+                    Some(kind) => self.report_outside_locale(&path, kind, config),
+                    None => self.check_misnamed_table(&path),
                 }
                 continue;
             }
@@ -590,17 +574,7 @@ impl Compiler<'_> {
                 None => {}
                 Some(config) if config.locales.contains(&name) => {}
                 Some(config) => {
-                    let problem = Problem::error(
-                        1,
-                        1,
-                        format!("directory `{name}` is not a locale of this knowledge base"),
-                    )
-                    .with_hint(locale_hint(
-                        &name,
-                        &config.locales,
-                        "move the directory out of the KB",
-                    ));
-                    self.report(&path, problem);
+                    self.find_tables_outside_locales(&path, &name, config, &mut sources);
                     continue;
                 }
             }
@@ -635,6 +609,85 @@ impl Compiler<'_> {
             }
         }
         sources
+    }
+
+    /// Finds the FAQ tables under `dir`, a directory at the KB root that is not one of `config`'s
+    /// locales (`name`), e.g. `kb/imports/` holding a help desk's export. Their entries name their
+    /// locale or get the default one, as at the root. Articles and flows in it are reported: only
+    /// a locale directory gives them a locale.
+    ///
+    /// Such a directory with no FAQ table under it is reported as a whole, as it was before FAQ
+    /// tables could live outside locales, and nothing else in it is: it is most likely a misspelt
+    /// or unconfigured locale, and one error for the directory says so better than one for each
+    /// article in it (or a warning for each `.csv` file in a stray copy of some other project).
+    /// So is one whose name is a near miss of a locale (`zh-cn`, `EN`), tables or not: its tables
+    /// were surely meant for that locale, and reading them would put them in the default one.
+    fn find_tables_outside_locales(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        config: &config::Config,
+        sources: &mut Vec<SourceFile>,
+    ) {
+        let n_diagnostics = self.diagnostics.len();
+        let mut files = Vec::new();
+        self.walk(dir, 0, &mut files);
+        let has_tables = files
+            .iter()
+            .any(|(_, kind)| matches!(kind, SourceKind::Faq(_)));
+        if !has_tables || near_locale(name, &config.locales).is_some() {
+            self.diagnostics.truncate(n_diagnostics);
+            let problem = Problem::error(
+                1,
+                1,
+                format!("directory `{name}` is not a locale of this knowledge base"),
+            )
+            .with_hint(locale_hint(
+                name,
+                &config.locales,
+                "move the directory out of the KB: outside the locale directories only FAQ tables (`*.faq.jsonl`, `*.faq.csv`) are read",
+            ));
+            self.report(dir, problem);
+            return;
+        }
+        for (path, kind) in files {
+            match kind {
+                SourceKind::Faq(_) => sources.push(SourceFile {
+                    path,
+                    kind,
+                    dir_locale: None,
+                }),
+                SourceKind::Article | SourceKind::Flow => {
+                    self.report_outside_locale(&path, kind, Some(config));
+                }
+            }
+        }
+    }
+
+    /// Reports an article or flow file found outside the locale directories, where nothing says
+    /// which locale it is in, suggesting the default locale's directory.
+    fn report_outside_locale(
+        &mut self,
+        path: &Path,
+        kind: SourceKind,
+        config: Option<&config::Config>,
+    ) {
+        let what = if kind == SourceKind::Flow {
+            "flow"
+        } else {
+            "article"
+        };
+        let locale = config.map_or("en", |config| config.default_locale.as_str());
+        let example = self.kb_dir.join(locale).join(file_name(path));
+        self.report(
+            path,
+            Problem::error(1, 1, format!("this {what} is not in a locale directory")).with_hint(
+                format!(
+                    "move it into the directory of its locale, e.g. {}",
+                    example.display()
+                ),
+            ),
+        );
     }
 
     /// The non-hidden entries of `dir`, sorted by name so output does not depend on the
@@ -1047,7 +1100,7 @@ impl Compiler<'_> {
     }
 
     /// Reads one FAQ table into a unit per entry. `dir_locale` is the locale directory the file
-    /// is in, `None` at the KB root.
+    /// is in, `None` outside the locale directories.
     fn read_faq(
         &mut self,
         path: &Path,
@@ -1401,17 +1454,27 @@ fn bad_id(id: &str, line: u32, col: u32, fix: &str, what: &str) -> Problem {
     }
 }
 
+/// The configured locale `name` is most likely a misspelling of: one edit away at most, case
+/// aside (`zh-cn` and `zh-cm` both mean `zh-CN`).
+fn near_locale<'l>(name: &str, locales: &'l [String]) -> Option<&'l str> {
+    let lowercase: Vec<String> = locales
+        .iter()
+        .map(|locale| locale.to_ascii_lowercase())
+        .collect();
+    let found = closest(
+        &name.to_ascii_lowercase(),
+        lowercase.iter().map(String::as_str),
+        1,
+    )?;
+    let place = lowercase.iter().position(|locale| locale == found)?;
+    locales.get(place).map(String::as_str)
+}
+
 /// A hint for `name`, which is not one of `locales`: the locale it most likely means, or how to
 /// make it one, ending with `otherwise` (what else the author can do).
 fn locale_hint(name: &str, locales: &[String], otherwise: &str) -> String {
-    let case_insensitive = locales
-        .iter()
-        .find(|locale| locale.eq_ignore_ascii_case(name));
-    let suggestion = case_insensitive
-        .map(String::as_str)
-        .or_else(|| closest(name, locales.iter().map(String::as_str), 1));
     let configured = locales.join(", ");
-    match suggestion {
+    match near_locale(name, locales) {
         Some(locale) => {
             format!("did you mean `{locale}`? The locales in kb.toml are: {configured}")
         }

@@ -191,7 +191,7 @@ fn bad_locale_dir() {
         ],
         expect![[r#"
             kb/fr:1:1: error: directory `fr` is not a locale of this knowledge base
-              hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or move the directory out of the KB
+              hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or move the directory out of the KB: outside the locale directories only FAQ tables (`*.faq.jsonl`, `*.faq.csv`) are read
             kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
               hint: create kb/zh-CN and put its articles there
             kb/zh-cn:1:1: error: directory `zh-cn` is not a locale of this knowledge base
@@ -486,7 +486,7 @@ fn every_problem_in_every_file_is_reported_in_one_run() {
             kb/en/b.md:4:1: error: images must be files in the knowledge base, not `https:` URLs
               hint: download the picture into the KB (e.g. images/) and write its path relative to this file: remote images break offline, leak visitors to another server and are blocked by strict CSPs
             kb/fr:1:1: error: directory `fr` is not a locale of this knowledge base
-              hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or move the directory out of the KB
+              hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or move the directory out of the KB: outside the locale directories only FAQ tables (`*.faq.jsonl`, `*.faq.csv`) are read
             kb/zh-CN/c.md:2:1: error: the front matter opened on line 1 is not closed: the file ends without a line `---`
               hint: add a line `---` after the last front-matter key, then the article text
             documents: en/a en/b zh-CN/d
@@ -831,6 +831,116 @@ fn faq_misnamed_and_empty_tables() {
             kb/zh-CN/export.jsonl:1:1: warning: this file is ignored: FAQ tables are named `*.faq.jsonl`
               hint: to import its entries, rename it to `export.faq.jsonl`
             documents: en/a zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn faq_table_under_a_directory_that_is_not_a_locale() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            // Two levels under `imports/`: entries without a locale get the default (zh-CN),
+            // the others keep theirs, and an unknown one is still an error.
+            (
+                "imports/zendesk/export.faq.jsonl",
+                b"{\"id\": \"hours\", \"question\": \"Q\", \"answer\": \"A\"}\n{\"id\": \"hours\", \"question\": \"Q\", \"answer\": \"A\", \"locale\": \"en\"}\n{\"id\": \"fax\", \"question\": \"Q\", \"answer\": \"A\", \"locale\": \"fr\"}\n",
+            ),
+            // Only a locale directory at the root decides: `en` below `imports/` does not.
+            ("imports/old/en/q.faq.csv", b"id,question,answer\ncod,Q,A\n"),
+            // Hidden directories stay skipped, wherever they are.
+            ("imports/.cache/x.faq.csv", b"id,question,answer\nhidden,Q,A\n"),
+            (".backup/y.faq.csv", b"id,question,answer\nhidden,Q,A\n"),
+        ],
+        expect![[r#"
+            kb/imports/zendesk/export.faq.jsonl:3:57: error: unknown locale `fr`: it is not a locale of this knowledge base
+              hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or change the entry's locale
+            documents: en/a en/hours zh-CN/a zh-CN/cod zh-CN/hours
+        "#]],
+    );
+}
+
+#[test]
+fn faq_table_in_a_misspelt_locale_directory() {
+    // Read as tables outside the locales, both would land in zh-CN, the English one too: a
+    // directory named almost like a locale stays an error, tables or not.
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "EN/faq.faq.csv",
+                b"id,question,answer\nhours,When are you open?,Daily.\n",
+            ),
+            ("zh-cm/sub/faq.faq.csv", b"id,question,answer\nhours,Q,A\n"),
+        ],
+        expect![[r#"
+            kb/EN:1:1: error: directory `EN` is not a locale of this knowledge base
+              hint: did you mean `en`? The locales in kb.toml are: zh-CN, en
+            kb/zh-cm:1:1: error: directory `zh-cm` is not a locale of this knowledge base
+              hint: did you mean `zh-CN`? The locales in kb.toml are: zh-CN, en
+            documents: en/a zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn article_or_flow_beside_a_faq_table_outside_the_locales() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "imports/zendesk/export.faq.csv",
+                b"id,question,answer\nhours,Q,A\n",
+            ),
+            ("imports/zendesk/guide.md", GOOD.as_bytes()),
+            ("imports/log-in.flow.toml", b"title = \"T\"\n"),
+            ("imports/zendesk/notes.jsonl", b"{}\n"),
+            // With no FAQ table in it, a directory that is not a locale is one error, as before
+            // tables could be there, and nothing in it is reported on its own.
+            ("drafts/b.md", GOOD.as_bytes()),
+            ("drafts/sub/c.md", GOOD.as_bytes()),
+            ("drafts/sub/export.jsonl", b"{}\n"),
+        ],
+        expect![[r#"
+            kb/drafts:1:1: error: directory `drafts` is not a locale of this knowledge base
+              hint: the locales in kb.toml are: zh-CN, en; add `drafts` to `locales` there, or move the directory out of the KB: outside the locale directories only FAQ tables (`*.faq.jsonl`, `*.faq.csv`) are read
+            kb/imports/log-in.flow.toml:1:1: error: this flow is not in a locale directory
+              hint: move it into the directory of its locale, e.g. kb/zh-CN/log-in.flow.toml
+            kb/imports/zendesk/guide.md:1:1: error: this article is not in a locale directory
+              hint: move it into the directory of its locale, e.g. kb/zh-CN/guide.md
+            kb/imports/zendesk/notes.jsonl:1:1: warning: this file is ignored: FAQ tables are named `*.faq.jsonl`
+              hint: to import its entries, rename it to `notes.faq.jsonl`
+            documents: en/a zh-CN/a zh-CN/hours
+        "#]],
+    );
+}
+
+#[test]
+fn faq_duplicate_ids_across_root_and_nested_tables() {
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            (
+                "shop.faq.jsonl",
+                b"{\"id\": \"hours\", \"question\": \"Q\", \"answer\": \"A\"}\n",
+            ),
+            (
+                "imports/zendesk/export.faq.csv",
+                b"id,question,answer,locale\nrefund,Q,A,en\nhours,Q,A,\n",
+            ),
+        ],
+        expect![[r#"
+            kb/shop.faq.jsonl:1:8: error: duplicate FAQ id `hours` in locale zh-CN: also kb/imports/zendesk/export.faq.csv:3
+              hint: ids must be unique within a locale, across articles and FAQ entries: change this entry's id
+            documents: en/a en/refund zh-CN/a zh-CN/hours
         "#]],
     );
 }
