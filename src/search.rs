@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use kefu_core::{DocKind, Hit, Index, SearchOptions, Snippet};
+use kefu_core::{DocKind, Hit, Index, SearchOptions};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -122,7 +122,7 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
                     each=move || hits.get()
                     // A row shows the document and its snippet, highlights included: the same
                     // text can carry other highlights after another keystroke.
-                    key=|hit: &Hit| (hit.doc, hit.snippet.text.clone(), hit.snippet.highlights.clone())
+                    key=|hit: &Hit| (hit.doc, hit.title_highlights.clone(), hit.snippet.text.clone(), hit.snippet.highlights.clone())
                     children=move |hit: Hit| {
                         let doc = hit.doc;
                         let entry = index.entry(doc).clone();
@@ -144,10 +144,12 @@ pub fn SearchView(index: Arc<Index>) -> impl IntoView {
                                 on:click=move |_| open_doc(doc)
                                 on:mousemove=move |_| active.set(position())
                             >
-                                <span class="kefu-result-title">{entry.title}</span>
+                                <span class="kefu-result-title">
+                                    {highlighted(&entry.title, &hit.title_highlights)}
+                                </span>
                                 <span class="kefu-result-kind">{kind}</span>
                                 <span class="kefu-result-snippet">
-                                    {highlighted(&hit.snippet)}
+                                    {highlighted(&hit.snippet.text, &hit.snippet.highlights)}
                                 </span>
                             </li>
                         }
@@ -455,12 +457,12 @@ pub fn EscalationButton() -> impl IntoView {
     })
 }
 
-/// The snippet as text nodes with `<mark>` around the matched words: never parsed as HTML.
-fn highlighted(snippet: &Snippet) -> Vec<AnyView> {
-    let text = &snippet.text;
+/// A title or snippet as text nodes with `<mark>` around the matched words: never parsed as
+/// HTML.
+fn highlighted(text: &str, highlights: &[(u32, u32)]) -> Vec<AnyView> {
     let mut parts = Vec::new();
     let mut at = 0usize;
-    for &(start, end) in &snippet.highlights {
+    for &(start, end) in highlights {
         let (start, end) = (start as usize, end as usize);
         let (Some(before), Some(marked)) = (text.get(at..start), text.get(start..end)) else {
             continue;

@@ -121,7 +121,8 @@ pub const TYPO_MIN_LEN: [usize; 2] = [4, 8];
 
 /// Shortest words offered a "did you mean" correction with one edit, and with two. Looser than
 /// [`TYPO_MIN_LEN`]: a suggestion is a question the customer may ignore, while a typo match
-/// silently adds results, so suggestions can reach further (`invioce` → `invoice`).
+/// silently adds results, so suggestions can reach further (`invoyse` → `invoice`, two edits in
+/// seven letters).
 pub const SUGGEST_MIN_LEN: [usize; 2] = [4, 5];
 
 /// At most this many index terms stand in for one misspelt word.
@@ -255,6 +256,10 @@ pub struct Hit {
     /// The document number, for [`Index::entry`] and [`Index::document`].
     pub doc: u32,
     pub score: f32,
+    /// Byte ranges of the document's title ([`DocEntry::title`]) that matched the query, sorted
+    /// and non-overlapping, highlighted like the snippet's: a hit that matched by its title alone
+    /// still shows why.
+    pub title_highlights: Vec<(u32, u32)>,
     pub snippet: Snippet,
 }
 
@@ -1551,9 +1556,11 @@ impl Index {
                         .filter(|m| m.weight >= best(m.query_idx))
                         .map(|m| m.term.clone()),
                 );
+                let title = self.docs.get(doc as usize).map(|r| r.entry.title.as_str());
                 Hit {
                     doc,
                     score,
+                    title_highlights: merged(&matched_ranges(title.unwrap_or_default(), &terms)),
                     snippet: self.snippet(doc, &terms),
                 }
             })
@@ -2542,13 +2549,7 @@ impl Index {
             };
         };
         let body = join_lines(&document.body_text());
-        let matches = |text: &str| -> Vec<(usize, usize)> {
-            tokenize(text)
-                .into_iter()
-                .filter(|token| terms.contains(&token.term))
-                .map(|token| (token.start, token.end))
-                .collect()
-        };
+        let matches = |text: &str| matched_ranges(text, terms);
         let body_matches = matches(&body);
         if body_matches.is_empty()
             && let Some(question) = document.similar.iter().find(|q| !matches(q).is_empty())
@@ -2691,22 +2692,40 @@ fn make_snippet(text: &str, anchor: usize, matches: &[(usize, usize)]) -> Snippe
     } else {
         "…"
     };
-    let mut highlights: Vec<(u32, u32)> = Vec::new();
-    for &(match_start, match_end) in matches {
-        if match_start < start || match_end > end {
-            continue;
-        }
-        let (s, e) = (
-            (match_start - start + prefix.len()) as u32,
-            (match_end - start + prefix.len()) as u32,
-        );
-        match highlights.last_mut() {
-            Some(previous) if s <= previous.1 => previous.1 = previous.1.max(e),
-            _ => highlights.push((s, e)),
-        }
-    }
+    let inside = matches
+        .iter()
+        .filter(|&&(match_start, match_end)| start <= match_start && match_end <= end)
+        .map(|&(match_start, match_end)| {
+            (
+                match_start - start + prefix.len(),
+                match_end - start + prefix.len(),
+            )
+        });
     Snippet {
         text: format!("{prefix}{}{suffix}", &text[start..end]),
-        highlights,
+        highlights: merged(&inside.collect::<Vec<_>>()),
     }
+}
+
+/// The byte ranges of `text`'s tokens whose index term is one of `terms`, in text order.
+fn matched_ranges(text: &str, terms: &BTreeSet<String>) -> Vec<(usize, usize)> {
+    tokenize(text)
+        .into_iter()
+        .filter(|token| terms.contains(&token.term))
+        .map(|token| (token.start, token.end))
+        .collect()
+}
+
+/// Ranges in text order with the overlapping ones (a CJK bigram and its unigrams, two bigrams
+/// sharing a character) merged, as highlights.
+fn merged(ranges: &[(usize, usize)]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(ranges.len());
+    for &(start, end) in ranges {
+        let (start, end) = (start as u32, end as u32);
+        match out.last_mut() {
+            Some(previous) if start <= previous.1 => previous.1 = previous.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
 }

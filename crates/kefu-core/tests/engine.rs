@@ -250,6 +250,36 @@ fn check(query: &str, locale: &str, expected: Expect) {
     expected.assert_eq(&rendered.join("\n"));
 }
 
+/// The titles of the hits for `query`, their highlights in [brackets].
+fn titles(query: &str, locale: &str) -> String {
+    let index = index();
+    let options = SearchOptions {
+        locale: Some(locale.into()),
+        limit: 3,
+    };
+    let rendered: Vec<String> = index
+        .search(query, &options)
+        .iter()
+        .map(|hit| {
+            let mut title = index.entry(hit.doc).title.clone();
+            for &(start, end) in hit.title_highlights.iter().rev() {
+                title.insert(end as usize, ']');
+                title.insert(start as usize, '[');
+            }
+            title
+        })
+        .collect();
+    rendered.join(" | ")
+}
+
+#[test]
+fn titles_show_the_words_that_matched() {
+    expect!["When will I get my [refund]?"].assert_eq(&titles("refunded ", "en"));
+    expect!["[运费]怎么算？"].assert_eq(&titles("運費", "zh-CN"));
+    // Two bigrams that share a character make one highlight; simplified finds traditional.
+    expect!["如何申請[退換貨]？"].assert_eq(&titles("退换货", "zh-TW"));
+}
+
 #[test]
 fn chinese_query_finds_the_article_by_bigrams() {
     check(
