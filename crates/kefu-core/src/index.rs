@@ -102,8 +102,14 @@ pub const K1: f32 = 2.0;
 /// it was typed. Range 0.0–1.0; below 1.0 so a finished word outranks a completion.
 pub const PREFIX_WEIGHT: f32 = 0.8;
 
-/// At most this many index terms stand in for one prefix, so a one-letter prefix stays fast.
+/// At most this many index terms stand in for one prefix, so a one-letter prefix stays fast: the
+/// ones in the most documents (ties: the first in order) among the first [`MAX_PREFIX_SCAN`].
 pub const MAX_PREFIX_EXPANSIONS: usize = 64;
+
+/// At most this many completions of a prefix are looked at to choose the
+/// [`MAX_PREFIX_EXPANSIONS`] that stand in for it: a bound on the work of a one-letter prefix in a
+/// large KB (reading a completion's document count is one step down the fst and one number).
+pub const MAX_PREFIX_SCAN: usize = 1024;
 
 /// How many letters a word being typed may run past an index stem and still match it
 /// (`shippi` → `ship`). Porter's longest common inflectional endings (`-ing`, `-ies`) fit.
@@ -2077,17 +2083,26 @@ impl Index {
             let typed_len = typed.chars().count() as f32;
             let automaton = fst::automaton::Str::new(typed).starts_with();
             let mut stream = self.terms.search(automaton).into_stream();
-            let mut n_expansions = 0;
+            // The completions in the most documents, not the first in alphabetical order: after
+            // `re` the customer is likelier typing `refund` than `reassur`.
+            let mut completions: Vec<(std::cmp::Reverse<usize>, Vec<u8>, u64)> = Vec::new();
             while let Some((key, offset)) = stream.next() {
-                n_expansions += 1;
-                if n_expansions > MAX_PREFIX_EXPANSIONS {
+                if completions.len() == MAX_PREFIX_SCAN {
                     break;
                 }
+                let df = self.postings_df(offset).unwrap_or(0);
+                completions.push((std::cmp::Reverse(df), key.to_vec(), offset));
+            }
+            if completions.len() > MAX_PREFIX_EXPANSIONS {
+                completions.select_nth_unstable(MAX_PREFIX_EXPANSIONS);
+                completions.truncate(MAX_PREFIX_EXPANSIONS);
+            }
+            for (_, key, offset) in &completions {
                 let key_len = String::from_utf8_lossy(key).chars().count().max(1) as f32;
                 add(
                     &mut out,
                     key,
-                    offset,
+                    *offset,
                     PREFIX_WEIGHT * (typed_len / key_len).min(1.0).sqrt(),
                     true,
                 );

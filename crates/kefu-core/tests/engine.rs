@@ -450,6 +450,55 @@ fn results_do_not_flicker_while_an_inflected_word_is_typed() {
 }
 
 #[test]
+fn a_short_prefix_stands_for_its_commonest_completions() {
+    // 80 rare words that sort before `refund` (`raab`, `raac`…), each in one article, and
+    // `refund` in three: the first 64 completions of `r` in order would all be rare words.
+    let letters = b"abcdefghij";
+    let mut docs: Vec<Document> = (0..80)
+        .map(|i| {
+            let word: String = [
+                'r',
+                'a',
+                char::from(letters[i / 10]),
+                char::from(letters[i % 10]),
+            ]
+            .into_iter()
+            .collect();
+            doc(
+                &format!("rare-{i}"),
+                "en",
+                &format!("About {word}"),
+                &[],
+                "Nothing else.",
+            )
+        })
+        .collect();
+    for i in 0..3 {
+        docs.push(doc(
+            &format!("refund-{i}"),
+            "en",
+            "Refund help",
+            &[],
+            "How a refund works.",
+        ));
+    }
+    let index = Index::from_bytes(bundle::encode(&docs, &BundleMeta::new("en"))).unwrap();
+    let options = SearchOptions {
+        locale: Some("en".into()),
+        limit: 100,
+    };
+    let found = |query: &str| {
+        index
+            .search(query, &options)
+            .iter()
+            .filter(|hit| index.entry(hit.doc).id.starts_with("refund-"))
+            .count()
+    };
+    assert_eq!(found("r"), 3, "refund is among the completions of r");
+    assert_eq!(found("re"), 3);
+}
+
+#[test]
 fn typos_in_longer_words_are_forgiven_but_rank_below_exact_matches() {
     // One letter missing from a five-letter word, and a doubled consonant dropped.
     check(
