@@ -37,8 +37,10 @@
 //! a locale, such as `kb/imports/`) an entry's `locale` must be one of `kb.toml`'s, and defaults
 //! to `default_locale`. Only FAQ tables may live outside the locale directories: an article or
 //! flow there is an error, and so is a directory at the root that is not a locale and either
-//! holds no FAQ table or is named almost like a locale (`EN`, `zh-cn`: its tables were surely
-//! meant for that locale).
+//! holds no FAQ table, is named almost like a locale (`EN`, `zh-cn`), or is named like a language
+//! tag (`fr`, `ja-JP`, `pt_BR`, `zh-Hant`, `yue`): its tables were surely meant for that locale,
+//! and read outside it they would be served in the default one. Any two letters count as a
+//! language, three only for a few codes (`yue`, `nan`, `hak`…), so `old/` or `faq/` are read.
 //!
 //! **`*.faq.jsonl`**: one JSON object a line, with exactly the keys above (an unknown key is an
 //! error, with "did you mean" for near misses); `similar` is a list of strings; blank lines are
@@ -544,7 +546,8 @@ impl Compiler<'_> {
 
     /// Lists the source files, sorted, with their locale: articles, flows and FAQ tables in locale
     /// directories, and FAQ tables anywhere else. Reports articles and flows outside any locale,
-    /// and directories at the root that are not configured locales and hold no FAQ table.
+    /// and directories at the root that are not configured locales and hold no FAQ table or are
+    /// named like a locale (see [`Compiler::find_tables_outside_locales`]).
     fn find_sources(
         &mut self,
         config: Option<&config::Config>,
@@ -620,8 +623,9 @@ impl Compiler<'_> {
     /// tables could live outside locales, and nothing else in it is: it is most likely a misspelt
     /// or unconfigured locale, and one error for the directory says so better than one for each
     /// article in it (or a warning for each `.csv` file in a stray copy of some other project).
-    /// So is one whose name is a near miss of a locale (`zh-cn`, `EN`), tables or not: its tables
-    /// were surely meant for that locale, and reading them would put them in the default one.
+    /// So is one named almost like a locale (`zh-cn`, `EN`) or like a language tag that is not
+    /// one (`fr`, `ja-JP`, see [`locale_like_tag`]), tables or not: its tables were surely meant
+    /// for that locale, and reading them would serve them to the default one's customers.
     fn find_tables_outside_locales(
         &mut self,
         dir: &Path,
@@ -629,39 +633,49 @@ impl Compiler<'_> {
         config: &config::Config,
         sources: &mut Vec<SourceFile>,
     ) {
-        let n_diagnostics = self.diagnostics.len();
-        let mut files = Vec::new();
-        self.walk(dir, 0, &mut files);
-        let has_tables = files
-            .iter()
-            .any(|(_, kind)| matches!(kind, SourceKind::Faq(_)));
-        if !has_tables || near_locale(name, &config.locales).is_some() {
+        let near_miss = near_locale(name, &config.locales);
+        let tag = locale_like_tag(name);
+        // A name meant for a locale is reported without looking inside: what is there is for a
+        // locale that does not exist yet, not for the default one.
+        if near_miss.is_none() && tag.is_none() {
+            let n_diagnostics = self.diagnostics.len();
+            let mut files = Vec::new();
+            self.walk(dir, 0, &mut files);
+            if files
+                .iter()
+                .any(|(_, kind)| matches!(kind, SourceKind::Faq(_)))
+            {
+                for (path, kind) in files {
+                    match kind {
+                        SourceKind::Faq(_) => sources.push(SourceFile {
+                            path,
+                            kind,
+                            dir_locale: None,
+                        }),
+                        SourceKind::Article | SourceKind::Flow => {
+                            self.report_outside_locale(&path, kind, Some(config));
+                        }
+                    }
+                }
+                return;
+            }
             self.diagnostics.truncate(n_diagnostics);
-            let problem = Problem::error(
-                1,
-                1,
-                format!("directory `{name}` is not a locale of this knowledge base"),
-            )
-            .with_hint(locale_hint(
+        }
+        let hint = match (near_miss, tag) {
+            (None, Some(tag)) => locale_like_hint(name, &tag, config),
+            _ => locale_hint(
                 name,
                 &config.locales,
                 "move the directory out of the KB: outside the locale directories only FAQ tables (`*.faq.jsonl`, `*.faq.csv`) are read",
-            ));
-            self.report(dir, problem);
-            return;
-        }
-        for (path, kind) in files {
-            match kind {
-                SourceKind::Faq(_) => sources.push(SourceFile {
-                    path,
-                    kind,
-                    dir_locale: None,
-                }),
-                SourceKind::Article | SourceKind::Flow => {
-                    self.report_outside_locale(&path, kind, Some(config));
-                }
-            }
-        }
+            ),
+        };
+        let problem = Problem::error(
+            1,
+            1,
+            format!("directory `{name}` is not a locale of this knowledge base"),
+        )
+        .with_hint(hint);
+        self.report(dir, problem);
     }
 
     /// Reports an article or flow file found outside the locale directories, where nothing says
@@ -1470,6 +1484,71 @@ fn near_locale<'l>(name: &str, locales: &'l [String]) -> Option<&'l str> {
     locales.get(place).map(String::as_str)
 }
 
+/// Three-letter ISO 639-3 codes taken for languages in directory names (see [`locale_like_tag`]):
+/// languages Kefu's sites plausibly write that have no two-letter code. Cantonese (Hong Kong),
+/// Taiwanese Hokkien and Hakka (Taiwan), Mandarin and Wu (sometimes tagged apart from `zh`), and
+/// Filipino (CLDR's `fil`). Keep it short: each entry is a folder name editors cannot use for
+/// anything else.
+const THREE_LETTER_LANGUAGES: [&str; 6] = ["cmn", "fil", "hak", "nan", "wuu", "yue"];
+
+/// The BCP 47 tag `name` spells, in its usual case with `-` between subtags (`pt_BR` gives
+/// `pt-BR`, `ZH-HANT-hk` gives `zh-Hant-HK`), if `name` looks like one: a language subtag, then
+/// optionally a four-letter script, then optionally a two-letter or three-digit region, separated
+/// by `-` or `_`, in any case.
+///
+/// The language subtag is where ordinary folder names collide with tags, so the rule is lopsided
+/// on purpose. Any two letters count (`fr`, `ja`; every ISO 639-1 code is two letters): a few
+/// folder names that are not languages (`qa`, `ui`) are caught too, and each costs the editor one
+/// rename that the error's hint asks for, while missing a real one serves its FAQ entries to the
+/// default locale's customers without a word. Three letters count only from
+/// [`THREE_LETTER_LANGUAGES`]: most three-letter folder names are English words or abbreviations
+/// (`old`, `new`, `tmp`, `doc`, `src`, `faq`, `img`), and three-letter codes for languages that
+/// also have a two-letter one (`eng`, `fra`) are rare in locale tags, so `old-ui` or `faq-help`
+/// is not taken for a language either.
+fn locale_like_tag(name: &str) -> Option<String> {
+    let is_letters = |part: &str, len: usize| {
+        part.len() == len && part.bytes().all(|byte| byte.is_ascii_alphabetic())
+    };
+    let mut parts = name.split(['-', '_']);
+    let language = parts.next()?.to_ascii_lowercase();
+    if !is_letters(&language, 2) && !THREE_LETTER_LANGUAGES.contains(&language.as_str()) {
+        return None;
+    }
+    let mut tag = language;
+    let mut part = parts.next();
+    if let Some(script) = part.filter(|part| is_letters(part, 4)) {
+        tag.push('-');
+        tag.push_str(&script[..1].to_ascii_uppercase());
+        tag.push_str(&script[1..].to_ascii_lowercase());
+        part = parts.next();
+    }
+    if let Some(region) = part {
+        let is_digits = region.len() == 3 && region.bytes().all(|byte| byte.is_ascii_digit());
+        if !is_letters(region, 2) && !is_digits {
+            return None;
+        }
+        tag.push('-');
+        tag.push_str(&region.to_ascii_uppercase());
+    }
+    parts.next().is_none().then_some(tag)
+}
+
+/// The hint for a root directory `name` that looks like the language tag `tag` but is not one of
+/// `config`'s locales: either it is a locale, to be added to kb.toml (under a name kb.toml
+/// accepts), or it is not and needs a name that does not look like one.
+fn locale_like_hint(name: &str, tag: &str, config: &config::Config) -> String {
+    let configured = config.locales.join(", ");
+    let rename = if tag == name {
+        String::new()
+    } else {
+        format!(" and rename the directory to `{tag}`")
+    };
+    format!(
+        "`{name}` looks like a language tag: if it is a locale, add `{tag}` to `locales` in kb.toml (now: {configured}){rename}; if it is not, rename the directory so it does not look like one: outside the locale directories only FAQ tables are read, and entries without a `locale` get the default, {}",
+        config.default_locale
+    )
+}
+
 /// A hint for `name`, which is not one of `locales`: the locale it most likely means, or how to
 /// make it one, ending with `otherwise` (what else the author can do).
 fn locale_hint(name: &str, locales: &[String], otherwise: &str) -> String {
@@ -1545,5 +1624,43 @@ mod tests {
         assert_eq!(suggest_slug("Refund Policy (2024)"), "refund-policy-2024");
         assert_eq!(suggest_slug("退款"), "");
         assert_eq!(suggest_slug("how_to__pay"), "how-to-pay");
+    }
+
+    #[test]
+    fn locale_like_names() {
+        let cases = [
+            ("fr", Some("fr")),
+            ("FR", Some("fr")),
+            ("ja-JP", Some("ja-JP")),
+            ("pt_BR", Some("pt-BR")),
+            ("zh-Hant", Some("zh-Hant")),
+            ("ZH_HANT_hk", Some("zh-Hant-HK")),
+            ("es-419", Some("es-419")),
+            ("yue", Some("yue")),
+            ("yue-Hant-HK", Some("yue-Hant-HK")),
+            // Any two letters, languages or not: the hint asks for a rename.
+            ("qa", Some("qa")),
+            // Three letters only from the list, with subtags or without.
+            ("old", None),
+            ("faq", None),
+            ("img", None),
+            ("eng", None),
+            ("old-ui", None),
+            ("faq-help", None),
+            // Subtags of the wrong shape or order, or too many.
+            ("fr-", None),
+            ("fr-FRA", None),
+            ("fr-2024", None),
+            ("zh-HK-Hant", None),
+            ("zh-Hant-HK-x", None),
+            ("imports", None),
+            ("zendesk-export", None),
+            ("legacy", None),
+            ("", None),
+            ("中文", None),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(locale_like_tag(name).as_deref(), expected, "{name}");
+        }
     }
 }

@@ -191,7 +191,7 @@ fn bad_locale_dir() {
         ],
         expect![[r#"
             kb/fr:1:1: error: directory `fr` is not a locale of this knowledge base
-              hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or move the directory out of the KB: outside the locale directories only FAQ tables (`*.faq.jsonl`, `*.faq.csv`) are read
+              hint: `fr` looks like a language tag: if it is a locale, add `fr` to `locales` in kb.toml (now: zh-CN, en); if it is not, rename the directory so it does not look like one: outside the locale directories only FAQ tables are read, and entries without a `locale` get the default, zh-CN
             kb/kb.toml:2:1: warning: locale `zh-CN` has no directory, so it has no articles
               hint: create kb/zh-CN and put its articles there
             kb/zh-cn:1:1: error: directory `zh-cn` is not a locale of this knowledge base
@@ -486,7 +486,7 @@ fn every_problem_in_every_file_is_reported_in_one_run() {
             kb/en/b.md:4:1: error: images must be files in the knowledge base, not `https:` URLs
               hint: download the picture into the KB (e.g. images/) and write its path relative to this file: remote images break offline, leak visitors to another server and are blocked by strict CSPs
             kb/fr:1:1: error: directory `fr` is not a locale of this knowledge base
-              hint: the locales in kb.toml are: zh-CN, en; add `fr` to `locales` there, or move the directory out of the KB: outside the locale directories only FAQ tables (`*.faq.jsonl`, `*.faq.csv`) are read
+              hint: `fr` looks like a language tag: if it is a locale, add `fr` to `locales` in kb.toml (now: zh-CN, en); if it is not, rename the directory so it does not look like one: outside the locale directories only FAQ tables are read, and entries without a `locale` get the default, zh-CN
             kb/zh-CN/c.md:2:1: error: the front matter opened on line 1 is not closed: the file ends without a line `---`
               hint: add a line `---` after the last front-matter key, then the article text
             documents: en/a en/b zh-CN/d
@@ -883,6 +883,64 @@ fn faq_table_in_a_misspelt_locale_directory() {
             kb/zh-cm:1:1: error: directory `zh-cm` is not a locale of this knowledge base
               hint: did you mean `zh-CN`? The locales in kb.toml are: zh-CN, en
             documents: en/a zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn faq_table_in_a_directory_named_like_an_unconfigured_locale() {
+    // Read as tables outside the locales, French and Japanese entries would be served to zh-CN
+    // customers: a directory named like a language tag must be a configured locale.
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            ("fr/x.faq.csv", b"id,question,answer\nhours,Q,A\n"),
+            (
+                "ja-JP/support/x.faq.jsonl",
+                b"{\"id\": \"hours\", \"question\": \"Q\", \"answer\": \"A\"}\n",
+            ),
+            // kb.toml only takes `-` between subtags, so the hint names the tag to use.
+            ("pt_BR/x.faq.csv", b"id,question,answer\nhours,Q,A\n"),
+            ("yue/x.faq.csv", b"id,question,answer\nhours,Q,A\n"),
+            // Nothing inside is read or reported, broken files included.
+            ("zh-Hant-HK/x.faq.csv", b"id,question\n"),
+        ],
+        expect![[r#"
+            kb/fr:1:1: error: directory `fr` is not a locale of this knowledge base
+              hint: `fr` looks like a language tag: if it is a locale, add `fr` to `locales` in kb.toml (now: zh-CN, en); if it is not, rename the directory so it does not look like one: outside the locale directories only FAQ tables are read, and entries without a `locale` get the default, zh-CN
+            kb/ja-JP:1:1: error: directory `ja-JP` is not a locale of this knowledge base
+              hint: `ja-JP` looks like a language tag: if it is a locale, add `ja-JP` to `locales` in kb.toml (now: zh-CN, en); if it is not, rename the directory so it does not look like one: outside the locale directories only FAQ tables are read, and entries without a `locale` get the default, zh-CN
+            kb/pt_BR:1:1: error: directory `pt_BR` is not a locale of this knowledge base
+              hint: `pt_BR` looks like a language tag: if it is a locale, add `pt-BR` to `locales` in kb.toml (now: zh-CN, en) and rename the directory to `pt-BR`; if it is not, rename the directory so it does not look like one: outside the locale directories only FAQ tables are read, and entries without a `locale` get the default, zh-CN
+            kb/yue:1:1: error: directory `yue` is not a locale of this knowledge base
+              hint: `yue` looks like a language tag: if it is a locale, add `yue` to `locales` in kb.toml (now: zh-CN, en); if it is not, rename the directory so it does not look like one: outside the locale directories only FAQ tables are read, and entries without a `locale` get the default, zh-CN
+            kb/zh-Hant-HK:1:1: error: directory `zh-Hant-HK` is not a locale of this knowledge base
+              hint: `zh-Hant-HK` looks like a language tag: if it is a locale, add `zh-Hant-HK` to `locales` in kb.toml (now: zh-CN, en); if it is not, rename the directory so it does not look like one: outside the locale directories only FAQ tables are read, and entries without a `locale` get the default, zh-CN
+            documents: en/a zh-CN/a
+        "#]],
+    );
+}
+
+#[test]
+fn faq_table_in_a_directory_not_named_like_a_locale() {
+    // Three-letter folder names are English words far more often than languages: `old` is read
+    // as `imports` is, its entries in their own locale or the default one.
+    check(
+        &[
+            ("kb.toml", CONFIG.as_bytes()),
+            ("en/a.md", GOOD.as_bytes()),
+            ("zh-CN/a.md", GOOD.as_bytes()),
+            ("imports/x.faq.csv", b"id,question,answer\nhours,Q,A\n"),
+            (
+                "old/2023/x.faq.csv",
+                b"id,question,answer,locale\nrefund,Q,A,en\ncod,Q,A,\n",
+            ),
+            ("faq-help/x.faq.csv", b"id,question,answer\nfax,Q,A\n"),
+        ],
+        expect![[r#"
+            documents: en/a en/refund zh-CN/a zh-CN/cod zh-CN/fax zh-CN/hours
         "#]],
     );
 }
