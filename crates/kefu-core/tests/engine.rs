@@ -541,6 +541,13 @@ fn two_letters_swapped_are_one_typo() {
     let en = Some("en");
     let index = index();
     assert_eq!(index.suggest("refudn", en).as_deref(), Some("refund"));
+    // Four letters is the shortest word corrected (one edit); three is not.
+    let options = SearchOptions {
+        locale: Some("en".into()),
+        limit: 5,
+    };
+    assert!(!index.search("cdoe ", &options).is_empty());
+    assert!(index.search("cdo ", &options).is_empty());
 }
 
 #[test]
