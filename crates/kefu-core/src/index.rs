@@ -1450,37 +1450,37 @@ impl Index {
     /// see [`crate::text::is_traditional_chinese`]), then with the same region, then the first
     /// the KB lists; else the default locale. Comparison ignores case and `_`/`-`.
     pub fn resolve_locale(&self, requested: &str) -> &str {
-        let wanted = requested.replace('_', "-").to_ascii_lowercase();
-        let mut parts = wanted.split('-');
-        let language = parts.next().unwrap_or_default();
+        // Subtags as bytes (they are ASCII): splitting a str on two chars costs a kilobyte of wasm.
+        fn subtags(tag: &str) -> Vec<&[u8]> {
+            tag.as_bytes().split(|&b| b == b'-' || b == b'_').collect()
+        }
+        let wanted = subtags(requested);
         // A region is the two-letter or three-digit subtag after the language (and script).
-        let region_of = |tag: &str| -> Option<String> {
-            tag.split(['-', '_'])
+        let region_of = |tag: &[&[u8]]| -> Option<Vec<u8>> {
+            tag.iter()
                 .skip(1)
                 .find(|p| {
-                    (p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
-                        || (p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
+                    (p.len() == 2 && p.iter().all(u8::is_ascii_alphabetic))
+                        || (p.len() == 3 && p.iter().all(u8::is_ascii_digit))
                 })
-                .map(str::to_ascii_lowercase)
+                .map(|p| p.to_ascii_lowercase())
+        };
+        let same = |a: &[&[u8]], b: &[&[u8]]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
         };
         let region = region_of(&wanted);
-        let traditional = crate::text::is_traditional_chinese(&wanted);
+        let traditional = crate::text::is_traditional_chinese(requested);
         let locales = || self.locale_views.iter().map(|(locale, _)| locale.as_str());
         locales()
-            .find(|locale| locale.to_ascii_lowercase() == wanted)
+            .find(|locale| same(&subtags(locale), &wanted))
             .or_else(|| {
                 locales()
                     .enumerate()
-                    .filter(|(_, locale)| {
-                        locale
-                            .split(['-', '_'])
-                            .next()
-                            .is_some_and(|l| l.eq_ignore_ascii_case(language))
-                    })
+                    .filter(|(_, locale)| same(&subtags(locale)[..1], &wanted[..1]))
                     .max_by_key(|(position, locale)| {
                         (
                             crate::text::is_traditional_chinese(locale) == traditional,
-                            region.is_some() && region_of(locale) == region,
+                            region.is_some() && region_of(&subtags(locale)) == region,
                             std::cmp::Reverse(*position),
                         )
                     })
@@ -2085,17 +2085,30 @@ impl Index {
             let mut stream = self.terms.search(automaton).into_stream();
             // The completions in the most documents, not the first in alphabetical order: after
             // `re` the customer is likelier typing `refund` than `reassur`.
-            let mut completions: Vec<(std::cmp::Reverse<usize>, Vec<u8>, u64)> = Vec::new();
+            // Kept by hand rather than sorted: a selection routine would add a few KB of wasm.
+            let mut completions: Vec<(usize, Vec<u8>, u64)> = Vec::new();
+            let mut scanned = 0;
             while let Some((key, offset)) = stream.next() {
-                if completions.len() == MAX_PREFIX_SCAN {
+                scanned += 1;
+                if scanned > MAX_PREFIX_SCAN {
                     break;
                 }
                 let df = self.postings_df(offset).unwrap_or(0);
-                completions.push((std::cmp::Reverse(df), key.to_vec(), offset));
-            }
-            if completions.len() > MAX_PREFIX_EXPANSIONS {
-                completions.select_nth_unstable(MAX_PREFIX_EXPANSIONS);
-                completions.truncate(MAX_PREFIX_EXPANSIONS);
+                if completions.len() < MAX_PREFIX_EXPANSIONS {
+                    completions.push((df, key.to_vec(), offset));
+                    continue;
+                }
+                // The one to replace: the fewest documents, the last in order among those.
+                let mut least = 0;
+                for (i, kept) in completions.iter().enumerate() {
+                    let (df, key) = (completions[least].0, &completions[least].1);
+                    if kept.0 < df || (kept.0 == df && kept.1 > *key) {
+                        least = i;
+                    }
+                }
+                if df > completions[least].0 {
+                    completions[least] = (df, key.to_vec(), offset);
+                }
             }
             for (_, key, offset) in &completions {
                 let key_len = String::from_utf8_lossy(key).chars().count().max(1) as f32;

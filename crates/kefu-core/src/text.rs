@@ -419,14 +419,24 @@ impl QueryTerm {
 /// the tag says `Hans`. `zh-Hant`, `zh-TW`, `zh_hk`, `zh-Hant-CN` are; `zh`, `zh-CN`, `zh-SG`,
 /// `zh-Hans-HK` and every other language are not.
 pub fn is_traditional_chinese(tag: &str) -> bool {
-    let tag = tag.replace('_', "-").to_ascii_lowercase();
-    let mut parts = tag.split('-');
-    if parts.next() != Some("zh") {
+    // Bytes, not chars: the subtags are ASCII, and splitting a str on two chars costs a kilobyte
+    // of wasm.
+    let mut subtags = tag.as_bytes().split(|&b| b == b'-' || b == b'_');
+    if !subtags
+        .next()
+        .is_some_and(|language| language.eq_ignore_ascii_case(b"zh"))
+    {
         return false;
     }
-    let rest: Vec<&str> = parts.collect();
-    rest.contains(&"hant")
-        || (!rest.contains(&"hans") && rest.iter().any(|p| matches!(*p, "tw" | "hk" | "mo")))
+    let (mut hant, mut hans, mut region) = (false, false, false);
+    for subtag in subtags {
+        hant |= subtag.eq_ignore_ascii_case(b"hant");
+        hans |= subtag.eq_ignore_ascii_case(b"hans");
+        region |= [b"tw", b"hk", b"mo"]
+            .iter()
+            .any(|r| subtag.eq_ignore_ascii_case(*r));
+    }
+    hant || (region && !hans)
 }
 
 /// Parses a query with the index's tokenizer, keeping what scoring needs.
