@@ -1452,37 +1452,49 @@ impl Index {
     /// see [`crate::text::is_traditional_chinese`]), then with the same region, then the first
     /// the KB lists; else the default locale. Comparison ignores case and `_`/`-`.
     pub fn resolve_locale(&self, requested: &str) -> &str {
-        // Subtags as bytes (they are ASCII): splitting a str on two chars costs a kilobyte of wasm.
-        fn subtags(tag: &str) -> Vec<&[u8]> {
-            tag.as_bytes().split(|&b| b == b'-' || b == b'_').collect()
+        // Tags are compared as ASCII bytes, with `_` read as `-`; no allocation, as every search
+        // resolves its locale. (Splitting a str on two chars would also cost a kilobyte of wasm.)
+        fn subtags(tag: &str) -> std::slice::Split<'_, u8, impl FnMut(&u8) -> bool> {
+            tag.as_bytes().split(|&b| b == b'-' || b == b'_')
         }
-        let wanted = subtags(requested);
+        fn same_tag(a: &str, b: &str) -> bool {
+            let fold = |b: u8| {
+                if b == b'_' {
+                    b'-'
+                } else {
+                    b.to_ascii_lowercase()
+                }
+            };
+            a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
+        }
         // A region is the two-letter or three-digit subtag after the language (and script).
-        let region_of = |tag: &[&[u8]]| -> Option<Vec<u8>> {
-            tag.iter()
-                .skip(1)
-                .find(|p| {
-                    (p.len() == 2 && p.iter().all(u8::is_ascii_alphabetic))
-                        || (p.len() == 3 && p.iter().all(u8::is_ascii_digit))
-                })
-                .map(|p| p.to_ascii_lowercase())
-        };
-        let same = |a: &[&[u8]], b: &[&[u8]]| {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
-        };
-        let region = region_of(&wanted);
+        fn region_of(tag: &str) -> Option<&[u8]> {
+            subtags(tag).skip(1).find(|p| {
+                (p.len() == 2 && p.iter().all(u8::is_ascii_alphabetic))
+                    || (p.len() == 3 && p.iter().all(u8::is_ascii_digit))
+            })
+        }
+        let language = subtags(requested).next().unwrap_or_default();
+        let region = region_of(requested);
         let traditional = crate::text::is_traditional_chinese(requested);
         let locales = || self.locale_views.iter().map(|(locale, _)| locale.as_str());
         locales()
-            .find(|locale| same(&subtags(locale), &wanted))
+            .find(|locale| same_tag(locale, requested))
             .or_else(|| {
                 locales()
                     .enumerate()
-                    .filter(|(_, locale)| same(&subtags(locale)[..1], &wanted[..1]))
+                    .filter(|(_, locale)| {
+                        subtags(locale)
+                            .next()
+                            .is_some_and(|l| l.eq_ignore_ascii_case(language))
+                    })
                     .max_by_key(|(position, locale)| {
+                        let same_region = region
+                            .zip(region_of(locale))
+                            .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
                         (
                             crate::text::is_traditional_chinese(locale) == traditional,
-                            region.is_some() && region_of(&subtags(locale)) == region,
+                            same_region,
                             std::cmp::Reverse(*position),
                         )
                     })
@@ -1564,11 +1576,11 @@ impl Index {
                         .filter(|m| m.weight >= best(m.query_idx))
                         .map(|m| m.term.clone()),
                 );
-                let title = self.docs.get(doc as usize).map(|r| r.entry.title.as_str());
+                let title = self.record(doc).map_or("", |r| r.entry.title.as_str());
                 Hit {
                     doc,
                     score,
-                    title_highlights: merged(&matched_ranges(title.unwrap_or_default(), &terms)),
+                    title_highlights: merged(&matched_ranges(title, &terms)),
                     snippet: self.snippet(doc, &terms),
                 }
             })
@@ -2103,8 +2115,8 @@ impl Index {
                 // The one to replace: the fewest documents, the last in order among those.
                 let mut least = 0;
                 for (i, kept) in completions.iter().enumerate() {
-                    let (df, key) = (completions[least].0, &completions[least].1);
-                    if kept.0 < df || (kept.0 == df && kept.1 > *key) {
+                    let (least_df, least_key) = (completions[least].0, &completions[least].1);
+                    if kept.0 < least_df || (kept.0 == least_df && kept.1 > *least_key) {
                         least = i;
                     }
                 }
